@@ -1,0 +1,213 @@
+/**
+ * The worker pool: a service that runs tasks on a bounded number of fibers,
+ * highest priority first, with timeouts, backpressure, callbacks, metrics and
+ * graceful shutdown.
+ *
+ * @since 0.1.0
+ */
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
+import * as Instruments from "./internal/instruments.js"
+import { PoolCore } from "./internal/pool.js"
+import * as PoolConfig from "./PoolConfig.js"
+import type {
+  InvalidTaskError,
+  PoolConfigError,
+  PoolShutdownError,
+  QueueFullError,
+  TaskTimeoutError
+} from "./PoolError.js"
+import type { PoolMetrics } from "./PoolMetrics.js"
+import type { Task } from "./Task.js"
+import type { TaskHandle } from "./TaskHandle.js"
+import type { TaskResult } from "./TaskResult.js"
+
+/**
+ * What a pool offers once it is running.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkerPoolService {
+  /**
+   * The validated configuration the pool runs with.
+   */
+  readonly config: PoolConfig.ResolvedPoolConfig
+
+  /**
+   * Hands a task to the pool and returns its handle once the pool has
+   * accepted it. When the queue is full it waits for room (backpressure);
+   * interrupting it while it waits enqueues nothing. Fails with
+   * `InvalidTaskError` for a malformed task and `PoolShutdownError` once the
+   * pool is shutting down.
+   */
+  submit<A, E, R>(task: Task<A, E, R>): Effect.Effect<TaskHandle<A, E>, PoolShutdownError | InvalidTaskError, R>
+
+  /**
+   * Like `submit`, but fails at once with `QueueFullError` when the queue is
+   * full instead of waiting.
+   */
+  trySubmit<A, E, R>(
+    task: Task<A, E, R>
+  ): Effect.Effect<TaskHandle<A, E>, QueueFullError | PoolShutdownError | InvalidTaskError, R>
+
+  /**
+   * Submits a task and waits for its value. Interrupting the caller cancels
+   * the task.
+   */
+  run<A, E, R>(
+    task: Task<A, E, R>
+  ): Effect.Effect<A, E | TaskTimeoutError | PoolShutdownError | InvalidTaskError, R>
+
+  /**
+   * Runs tasks and emits their results in the order they complete. Tasks are
+   * submitted lazily as the pool has room, so the batch may be far larger
+   * than the queue (or an endless iterable): no more than
+   * `workers + queueSize` of its tasks are in the pool at once. The stream
+   * fails with `InvalidTaskError` when it reaches a malformed task; a task
+   * refused because the pool shut down is emitted as a result failed with
+   * `PoolShutdownError`. Ending the stream early cancels the batch's tasks
+   * still in the pool.
+   */
+  submitBatch<A, E, R>(tasks: Iterable<Task<A, E, R>>): Stream.Stream<TaskResult<A, E>, InvalidTaskError, R>
+
+  /**
+   * Runs tasks and returns their results in input order. Every task is
+   * validated before any is submitted: one malformed task fails the call and
+   * nothing runs. A task refused because the pool shut down meanwhile
+   * appears as a result failed with `PoolShutdownError`. Interrupting the
+   * caller cancels the tasks.
+   */
+  runAll<A, E, R>(
+    tasks: Iterable<Task<A, E, R>>
+  ): Effect.Effect<ReadonlyArray<TaskResult<A, E>>, InvalidTaskError, R>
+
+  /**
+   * A snapshot of the pool's counters and current load.
+   */
+  readonly metrics: Effect.Effect<PoolMetrics>
+
+  /**
+   * Shuts the pool down gracefully: new submissions, and submitters still
+   * waiting for room, fail with `PoolShutdownError`; queued tasks still run
+   * and running ones finish, within `shutdownTimeout`. At the deadline
+   * running tasks are interrupted and queued ones settle with
+   * `PoolShutdownError`. Returns once every accepted task has settled.
+   * Idempotent: later calls wait for the same shutdown.
+   */
+  readonly shutdown: Effect.Effect<void>
+}
+
+/**
+ * Makes a pool in the current scope; closing the scope shuts it down
+ * gracefully. Fails with `PoolConfigError` when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkerPool } from "@helixagent/concurrency"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function*() {
+ *     const pool = yield* WorkerPool.make({ workers: 4 })
+ *     return yield* pool.run({ id: "a", execute: Effect.succeed(42) })
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options?: PoolConfig.PoolConfig
+): Effect.Effect<WorkerPoolService, PoolConfigError, Scope.Scope> =>
+  Effect.flatMap(PoolConfig.resolve(options), fromResolved)
+
+const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<WorkerPoolService, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const shutdownDone = yield* Deferred.make<void>()
+    const instruments = config.enableMetrics ? Instruments.make(config.name) : undefined
+    const core = new PoolCore(config, clock, instruments, shutdownDone)
+    yield* Effect.addFinalizer(() => core.shutdown)
+    const service: WorkerPoolService = {
+      config,
+      submit: (task) => core.submit(task, true),
+      trySubmit: (task) => core.submit(task, false),
+      run: (task) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(
+            restore(core.submit(task, true)),
+            (handle) => Effect.onInterrupt(restore(handle.join), () => handle.cancel)
+          )
+        ),
+      runAll: (tasks) => core.runAll(tasks),
+      submitBatch: (tasks) => core.submitBatch(tasks),
+      metrics: core.metrics,
+      shutdown: core.shutdown
+    }
+    return service
+  })
+
+/**
+ * The worker pool service. Provide it with `WorkerPool.layer(options)` (or
+ * `WorkerPool.layerConfig()` to read the options from the environment) and
+ * use it in generators with `const pool = yield* WorkerPool`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Priority, WorkerPool } from "@helixagent/concurrency"
+ *
+ * const program = Effect.gen(function*() {
+ *   const pool = yield* WorkerPool
+ *   const answer = yield* pool.run({
+ *     id: "ask",
+ *     execute: Effect.succeed("42"),
+ *     priority: Priority.High,
+ *     timeout: "10 seconds"
+ *   })
+ *   return answer
+ * })
+ *
+ * program.pipe(Effect.provide(WorkerPool.layer({ workers: 8 })), Effect.runPromise)
+ * ```
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class WorkerPool extends Context.Tag("@helixagent/concurrency/WorkerPool")<WorkerPool, WorkerPoolService>() {
+  /**
+   * Makes a pool in the current scope. See {@link make}.
+   *
+   * @since 0.1.0
+   */
+  static readonly make = make
+
+  /**
+   * A layer that provides a pool made with these options, shut down
+   * gracefully when the layer is released.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer = (options?: PoolConfig.PoolConfig): Layer.Layer<WorkerPool, PoolConfigError> =>
+    Layer.scoped(WorkerPool, make(options))
+
+  /**
+   * A layer whose options are read with Effect's `Config` from
+   * `WORKER_POOL_WORKERS`, `WORKER_POOL_QUEUE_SIZE`,
+   * `WORKER_POOL_TASK_TIMEOUT`, `WORKER_POOL_SHUTDOWN_TIMEOUT`,
+   * `WORKER_POOL_ENABLE_METRICS` and `WORKER_POOL_NAME`. Unset variables
+   * take the defaults; unreadable values fail with `ConfigError`, invalid
+   * ones with `PoolConfigError`.
+   *
+   * @since 0.1.0
+   */
+  static readonly layerConfig = (): Layer.Layer<WorkerPool, PoolConfigError | ConfigError.ConfigError> =>
+    Layer.scoped(WorkerPool, Effect.flatMap(PoolConfig.resolveFromEnv, fromResolved))
+}

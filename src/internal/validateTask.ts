@@ -1,0 +1,58 @@
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { InvalidTaskError } from "../PoolError.js"
+import * as Priority from "../Priority.js"
+import type { Task } from "../Task.js"
+import { decodeDurationInput, durationRule } from "./duration.js"
+
+/**
+ * A task whose fields have been checked and normalised. Checking is done by
+ * hand rather than with `Schema` because it runs once per submitted task.
+ *
+ * @internal
+ */
+export interface ValidTask {
+  readonly task: Task<any, any, any>
+  readonly id: string
+  readonly priority: Priority.Priority
+  /** `undefined` means the task names no timeout and takes the pool's. */
+  readonly timeout: Duration.Duration | undefined
+}
+
+const invalid = (taskId: string | undefined, field: string, value: unknown, reason: string) =>
+  new InvalidTaskError({ taskId, field, value, reason })
+
+/**
+ * Checks a task as JavaScript callers may send it: anything at all.
+ *
+ * @internal
+ */
+export const validateTask = (task: unknown): ValidTask | InvalidTaskError => {
+  if (typeof task !== "object" || task === null) {
+    return invalid(undefined, "task", task, "expected a task object with an id and an execute effect")
+  }
+  const { id, execute, callback, priority, timeout } = task as Record<string, unknown>
+  if (typeof id !== "string" || id.length === 0) {
+    return invalid(undefined, "id", id, "expected a non-empty string")
+  }
+  if (!Effect.isEffect(execute)) {
+    return invalid(id, "execute", execute, "expected an Effect")
+  }
+  if (callback !== undefined && typeof callback !== "function") {
+    return invalid(id, "callback", callback, "expected a function returning an Effect")
+  }
+  if (priority !== undefined && !Priority.isPriority(priority)) {
+    return invalid(id, "priority", priority, "expected an integer from 0 (Low) to 3 (Critical)")
+  }
+  let decodedTimeout: Duration.Duration | undefined
+  if (timeout !== undefined) {
+    decodedTimeout = decodeDurationInput(timeout)
+    if (decodedTimeout === undefined) return invalid(id, "timeout", timeout, durationRule)
+  }
+  return {
+    task: task as Task<any, any, any>,
+    id,
+    priority: priority ?? Priority.defaultPriority,
+    timeout: decodedTimeout
+  }
+}
