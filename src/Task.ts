@@ -40,7 +40,8 @@ import type { TaskResult } from "./TaskResult.js"
 export interface Task<A, E = never, R = never> {
   readonly id: string
   readonly execute: Effect.Effect<A, E, R>
-  readonly callback?: ((result: TaskResult<A, E>) => Effect.Effect<unknown, unknown, R>) | undefined
+  // A method signature, so that tasks of different types can share one batch.
+  callback?(result: TaskResult<A, E>): Effect.Effect<unknown, unknown, R>
   readonly priority?: Priority | undefined
   readonly timeout?: Duration.DurationInput | undefined
 }

@@ -65,7 +65,9 @@ export interface WorkerPoolService {
   ): Effect.Effect<A, E | TaskTimeoutError | PoolShutdownError | InvalidTaskError, R>
 
   /**
-   * Runs tasks and emits their results in the order they complete. Tasks are
+   * Runs tasks and emits their results in the order they complete. The
+   * tasks may differ in value, error and requirement types: the stream's
+   * types are their unions. Tasks are
    * submitted lazily as the pool has room, so the batch may be far larger
    * than the queue (or an endless iterable): no more than
    * `workers + queueSize` of its tasks are in the pool at once. The stream
@@ -74,7 +76,9 @@ export interface WorkerPoolService {
    * `PoolShutdownError`. Ending the stream early cancels the batch's tasks
    * still in the pool.
    */
-  submitBatch<A, E, R>(tasks: Iterable<Task<A, E, R>>): Stream.Stream<TaskResult<A, E>, InvalidTaskError, R>
+  submitBatch<T extends Task.Any>(
+    tasks: Iterable<T>
+  ): Stream.Stream<TaskResult<Task.Success<T>, Task.Error<T>>, InvalidTaskError, Task.Context<T>>
 
   /**
    * Runs tasks and returns their results in input order. Every task is
@@ -83,9 +87,9 @@ export interface WorkerPoolService {
    * appears as a result failed with `PoolShutdownError`. Interrupting the
    * caller cancels the tasks.
    */
-  runAll<A, E, R>(
-    tasks: Iterable<Task<A, E, R>>
-  ): Effect.Effect<ReadonlyArray<TaskResult<A, E>>, InvalidTaskError, R>
+  runAll<T extends Task.Any>(
+    tasks: Iterable<T>
+  ): Effect.Effect<ReadonlyArray<TaskResult<Task.Success<T>, Task.Error<T>>>, InvalidTaskError, Task.Context<T>>
 
   /**
    * A snapshot of the pool's counters and current load.
