@@ -14,8 +14,12 @@ import type * as Duration from "effect/Duration"
  * - `tasksSubmitted`: tasks the pool accepted.
  * - `tasksCompleted`: tasks that succeeded.
  * - `tasksFailed`: tasks that failed with a typed error, a defect or a timeout.
+ * - `tasksTimedOut`: of the failed tasks, those that timed out.
  * - `tasksCancelled`: tasks cancelled or interrupted, settled by shutdown
  *   without running, or interrupted at the shutdown deadline.
+ * - `tasksRejected`: submissions refused because the queue was full
+ *   (`trySubmit`) or the pool was shutting down. They were never accepted,
+ *   so they are not in `tasksSubmitted`.
  * - `callbackFailures`: callbacks that failed, threw or were interrupted.
  * - `totalDuration` and `averageTaskTime`: running time summed and averaged
  *   over the tasks that completed or failed.
@@ -29,7 +33,9 @@ export interface PoolMetrics {
   readonly tasksSubmitted: number
   readonly tasksCompleted: number
   readonly tasksFailed: number
+  readonly tasksTimedOut: number
   readonly tasksCancelled: number
+  readonly tasksRejected: number
   readonly callbackFailures: number
   readonly totalDuration: Duration.Duration
   readonly averageTaskTime: Duration.Duration

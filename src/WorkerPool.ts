@@ -12,8 +12,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import * as Batch from "./internal/batch.js"
 import * as Instruments from "./internal/instruments.js"
 import { PoolCore } from "./internal/pool.js"
+import { PoolStats } from "./internal/stats.js"
 import * as PoolConfig from "./PoolConfig.js"
 import type {
   InvalidTaskError,
@@ -136,8 +138,8 @@ const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<Work
   Effect.gen(function*() {
     const clock = yield* Effect.clock
     const shutdownDone = yield* Deferred.make<void>()
-    const instruments = config.enableMetrics ? Instruments.make(config.name) : undefined
-    const core = new PoolCore(config, clock, instruments, shutdownDone)
+    const stats = new PoolStats(config.enableMetrics ? Instruments.make(config.name) : undefined, config.workers)
+    const core = new PoolCore(config, clock, stats, shutdownDone)
     yield* Effect.addFinalizer(() => core.shutdown)
     const service: WorkerPoolService = {
       config,
@@ -150,8 +152,8 @@ const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<Work
             (handle) => Effect.onInterrupt(restore(handle.join), () => handle.cancel)
           )
         ),
-      runAll: (tasks) => core.runAll(tasks),
-      submitBatch: (tasks) => core.submitBatch(tasks),
+      runAll: (tasks) => Batch.runAll(core, tasks),
+      submitBatch: (tasks) => Batch.submitBatch(core, tasks),
       metrics: core.metrics,
       shutdown: core.shutdown
     }

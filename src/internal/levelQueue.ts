@@ -19,11 +19,18 @@ export interface Linked<T> {
 export class LevelQueue<T extends Linked<T>> {
   private readonly heads: Array<T | undefined>
   private readonly tails: Array<T | undefined>
+  private readonly sizes: Array<number>
   size = 0
 
   constructor(readonly levels: number) {
     this.heads = new Array(levels).fill(undefined)
     this.tails = new Array(levels).fill(undefined)
+    this.sizes = new Array(levels).fill(0)
+  }
+
+  /** How many items wait at one level. */
+  sizeOf(level: number): number {
+    return this.sizes[level]!
   }
 
   push(item: T): void {
@@ -33,6 +40,7 @@ export class LevelQueue<T extends Linked<T>> {
     if (tail === undefined) this.heads[item.level] = item
     else tail.queueNext = item
     this.tails[item.level] = item
+    this.sizes[item.level]!++
     this.size++
   }
 
@@ -56,6 +64,7 @@ export class LevelQueue<T extends Linked<T>> {
     else next.queuePrev = prev
     item.queuePrev = undefined
     item.queueNext = undefined
+    this.sizes[item.level]!--
     this.size--
   }
 

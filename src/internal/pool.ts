@@ -1,4 +1,3 @@
-import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -8,15 +7,15 @@ import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import * as Stream from "effect/Stream"
 import type { ResolvedPoolConfig } from "../PoolConfig.js"
 import { InvalidTaskError, PoolShutdownError, QueueFullError, TaskTimeoutError } from "../PoolError.js"
 import type { PoolMetrics } from "../PoolMetrics.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
-import type { Instruments } from "./instruments.js"
 import { currentFiberRefs, replaceFiberRefs } from "./fiberRefsAccess.js"
 import { LevelQueue } from "./levelQueue.js"
+import { outcomeOf } from "./outcome.js"
+import type { PoolStats } from "./stats.js"
 import {
   type AnyResult,
   type EntryOwner,
@@ -33,22 +32,22 @@ interface Waiter {
   readonly resume: (effect: Effect.Effect<TaskEntry, PoolShutdownError>) => void
 }
 
-const nanosToSeconds = (nanos: bigint): number => Number(nanos) / 1e9
-
 /**
  * The dispatcher. Its state is plain data updated synchronously: JavaScript
  * runs one fiber step at a time, so each transition below is atomic, and the
  * per-task path pays for no `Ref`, `Queue`, semaphore or `Deferred`.
  *
  * Tasks run on workers. A worker is a fiber made with a task's origin (the
- * submitter's runtime); it forks each task as a child, so the task inherits
- * the submitter's services and fiber refs, and can be interrupted alone.
- * After a task settles, the worker takes the next queued task itself when it
- * has the same origin, and otherwise hands it to a new worker made with that
- * origin. A worker exists only while there is work, and `busy` counts them.
+ * submitter's runtime), so a task sees the submitter's services and fiber
+ * refs without a fiber of its own. After a task settles, the worker takes
+ * the next queued task itself when it has the same origin, and otherwise
+ * hands it to a new worker made with that origin. A worker exists only while
+ * there is work; `busy` counts them.
  *
  * Invariant: unless the pool is being forced to stop, a task is queued only
  * while all `workers` workers are busy.
+ *
+ * @internal
  */
 export class PoolCore implements EntryOwner {
   private readonly queue = new LevelQueue<TaskEntry>(Priority.levels)
@@ -64,17 +63,10 @@ export class PoolCore implements EntryOwner {
   /** Set when the shutdown deadline passed: the pool is being forced to stop. */
   private stoppedBy: FiberId.FiberId | undefined = undefined
 
-  private submitted = 0
-  private completed = 0
-  private failed = 0
-  private cancelled = 0
-  private callbackFailures = 0
-  private finishedNanos = 0n
-
   constructor(
     readonly config: ResolvedPoolConfig,
     private readonly clock: Clock.Clock,
-    private readonly instruments: Instruments | undefined,
+    private readonly stats: PoolStats,
     private readonly shutdownDone: Deferred.Deferred<void>
   ) {}
 
@@ -84,6 +76,14 @@ export class PoolCore implements EntryOwner {
     return Effect.withFiberRuntime((fiber, status) => {
       const valid = validateTask(task)
       if (valid instanceof InvalidTaskError) return Effect.fail(valid)
+      const span = fiber.currentSpan
+      if (span !== undefined && span._tag === "Span") {
+        span.event("WorkerPool.submit", this.clock.unsafeCurrentTimeNanos(), {
+          "task.id": valid.id,
+          "task.priority": valid.priority,
+          "pool.name": this.config.name
+        })
+      }
       return this.offer(valid, originOf(fiber, status.runtimeFlags), wait)
     })
   }
@@ -91,13 +91,17 @@ export class PoolCore implements EntryOwner {
   offer(valid: ValidTask, origin: Origin, wait: true): Effect.Effect<TaskEntry, PoolShutdownError>
   offer(valid: ValidTask, origin: Origin, wait: boolean): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError>
   offer(valid: ValidTask, origin: Origin, wait: boolean): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError> {
-    if (!this.accepting) return Effect.fail(this.shutdownError(valid.id))
+    if (!this.accepting) {
+      this.stats.onRejected("shutdown")
+      return Effect.fail(this.shutdownError(valid.id))
+    }
     const entry = new TaskEntry(this, valid, origin)
     if (this.hasRoom()) {
       this.accept(entry)
       return Effect.succeed(entry)
     }
     if (!wait) {
+      this.stats.onRejected("queue_full")
       return Effect.fail(
         new QueueFullError({ pool: this.config.name, taskId: valid.id, queueSize: this.config.queueSize })
       )
@@ -117,11 +121,14 @@ export class PoolCore implements EntryOwner {
 
   private accept(entry: TaskEntry): void {
     this.unsettled++
-    this.submitted++
-    this.instruments?.submitted.update(1)
+    this.stats.onSubmitted()
     entry.submittedAt = this.clock.unsafeCurrentTimeNanos()
-    if (this.busy < this.config.workers) this.spawnWorker(entry)
-    else this.queue.push(entry)
+    if (this.busy < this.config.workers) {
+      this.spawnWorker(entry)
+    } else {
+      this.queue.push(entry)
+      this.stats.onQueueDepth(entry.level, this.queue.sizeOf(entry.level))
+    }
   }
 
   private admitWaiters(): void {
@@ -133,13 +140,27 @@ export class PoolCore implements EntryOwner {
     }
   }
 
+  private dequeue(): TaskEntry | undefined {
+    const entry = this.queue.shift()
+    if (entry !== undefined) this.stats.onQueueDepth(entry.level, this.queue.sizeOf(entry.level))
+    return entry
+  }
+
+  private unqueue(entry: TaskEntry): void {
+    this.queue.remove(entry)
+    this.stats.onQueueDepth(entry.level, this.queue.sizeOf(entry.level))
+  }
+
   // ---- workers ----
 
   private spawnWorker(first: TaskEntry): void {
     this.busy++
-    // Not started on the spot: that would run the worker inside the
+    const worker: Worker = { fiber: undefined, doomed: false, cancelledBy: undefined }
+    // The task counts as running from now on, although its fiber starts on
+    // the next tick: not on the spot, which would run the worker inside the
     // submitter's (or another worker's) stack.
-    Runtime.runFork(first.origin.runtime, this.worker(first), { immediate: false })
+    this.start(first, worker)
+    Runtime.runFork(first.origin.runtime, this.worker(first, worker), { immediate: false })
   }
 
   /**
@@ -149,9 +170,8 @@ export class PoolCore implements EntryOwner {
    * settles that task and then stops, so the interruption can never reach a
    * later task; a new worker takes its place.
    */
-  private worker(first: TaskEntry): Effect.Effect<void, never, any> {
+  private worker(first: TaskEntry, worker: Worker): Effect.Effect<void, never, any> {
     const origin = first.origin
-    const worker: Worker = { fiber: undefined, doomed: false }
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiberRuntime<void, never, any>((fiber) => {
         worker.fiber = fiber
@@ -159,18 +179,19 @@ export class PoolCore implements EntryOwner {
         let current = first
         const run = (entry: TaskEntry): Effect.Effect<void, never, any> => {
           current = entry
-          this.start(entry, worker)
+          // Cancelled between its dispatch and the worker's first step.
+          if (worker.cancelledBy !== undefined) return onExit(Exit.interrupt(worker.cancelledBy))
           return Effect.flatMap(Effect.exit(restore(this.program(entry))), onExit)
         }
         const onExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, never, any> => {
-          const result = this.onTaskExit(current, exit)
+          const result = this.finish(current, exit)
           const callback = current.valid.task.callback
           if (callback === undefined || worker.doomed) {
             this.complete(current, result)
             return proceed()
           }
           return Effect.flatMap(Effect.exit(restore(this.callbackProgram(callback, result))), (callbackExit) => {
-            if (Exit.isFailure(callbackExit)) this.callbackFailures++
+            if (Exit.isFailure(callbackExit)) this.stats.onCallbackFailure()
             this.settle(current, result)
             return proceed()
           })
@@ -179,7 +200,7 @@ export class PoolCore implements EntryOwner {
           // A task may have set fiber refs (`FiberRef.set`): the next task
           // must start from the submitter's refs again.
           if (currentFiberRefs(fiber) !== baseline) replaceFiberRefs(fiber, baseline)
-          const next = this.next(origin, worker.doomed)
+          const next = this.next(origin, worker)
           return next === undefined ? Effect.void : run(next)
         }
         return run(first)
@@ -188,9 +209,10 @@ export class PoolCore implements EntryOwner {
   }
 
   /** The next task for a worker of `origin`, or `undefined` when the worker should stop. */
-  private next(origin: Origin, doomed: boolean): TaskEntry | undefined {
-    const entry = this.stoppedBy === undefined ? this.queue.shift() : undefined
-    if (entry !== undefined && entry.origin === origin && !doomed) {
+  private next(origin: Origin, worker: Worker): TaskEntry | undefined {
+    const entry = this.stoppedBy === undefined ? this.dequeue() : undefined
+    if (entry !== undefined && entry.origin === origin && !worker.doomed) {
+      this.start(entry, worker)
       this.admitWaiters()
       return entry
     }
@@ -205,45 +227,46 @@ export class PoolCore implements EntryOwner {
     entry.phase = Phase.Running
     entry.worker = worker
     this.running.add(entry)
+    this.stats.onRunning(this.running.size)
     entry.startedAt = this.clock.unsafeCurrentTimeNanos()
     const waited = entry.startedAt - entry.submittedAt
     entry.waitTime = Duration.nanos(waited)
-    this.instruments?.wait.update(nanosToSeconds(waited))
+    this.stats.onStarted(entry.valid.priority, waited)
   }
 
   private program(entry: TaskEntry): Effect.Effect<unknown, unknown, any> {
-    const { task, id, priority } = entry.valid
+    const { id, priority, task } = entry.valid
     const timeout = entry.valid.timeout ?? this.config.taskTimeout
     const execute: Effect.Effect<unknown, unknown, any> = timeout !== undefined && Duration.isFinite(timeout)
       ? Effect.timeoutFail(task.execute, {
         duration: timeout,
-        onTimeout: () => new TaskTimeoutError({ taskId: id, timeout })
+        onTimeout: () => {
+          entry.timedOut = true
+          return new TaskTimeoutError({ taskId: id, timeout })
+        }
       })
       : task.execute
     if (!entry.origin.traced) return execute
-    return Effect.withSpan(execute, "WorkerPool.task", {
-      attributes: { "task.id": id, "task.priority": priority, "pool.name": this.config.name },
-      captureStackTrace: false
-    })
+    return Effect.withSpan(
+      Effect.onExit(execute, (exit) => Effect.annotateCurrentSpan("task.outcome", outcomeOf(exit, entry.timedOut))),
+      "WorkerPool.task",
+      {
+        attributes: {
+          "task.id": id,
+          "task.priority": priority,
+          "pool.name": this.config.name,
+          "task.wait_ms": Duration.toMillis(entry.waitTime)
+        },
+        captureStackTrace: false
+      }
+    )
   }
 
   /** Counts a finished run and makes its result. */
-  private onTaskExit(entry: TaskEntry, exit: Exit.Exit<unknown, unknown>): AnyResult {
+  private finish(entry: TaskEntry, exit: Exit.Exit<unknown, unknown>): AnyResult {
     entry.phase = Phase.Callback
     const ran = this.clock.unsafeCurrentTimeNanos() - entry.startedAt
-    if (Exit.isSuccess(exit)) {
-      this.completed++
-      this.finishedNanos += ran
-      this.instruments?.completed.update(1)
-      this.instruments?.duration.update(nanosToSeconds(ran))
-    } else if (Cause.isInterruptedOnly(exit.cause)) {
-      this.cancelled++
-    } else {
-      this.failed++
-      this.finishedNanos += ran
-      this.instruments?.failed.update(1)
-      this.instruments?.duration.update(nanosToSeconds(ran))
-    }
+    this.stats.onFinished(entry.valid.priority, outcomeOf(exit, entry.timedOut), ran)
     return this.resultOf(entry, exit, Duration.nanos(ran))
   }
 
@@ -253,7 +276,7 @@ export class PoolCore implements EntryOwner {
 
   /** Settles a task that never ran: cancelled while queued, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
-    this.cancelled++
+    this.stats.onSettledUnrun(entry.valid.priority)
     entry.waitTime = Duration.nanos(this.clock.unsafeCurrentTimeNanos() - entry.submittedAt)
     this.complete(entry, this.resultOf(entry, exit, Duration.zero))
   }
@@ -289,14 +312,14 @@ export class PoolCore implements EntryOwner {
     this.callbackFibers.add(fiber)
     fiber.addObserver((exit) => {
       this.callbackFibers.delete(fiber)
-      if (Exit.isFailure(exit)) this.callbackFailures++
+      if (Exit.isFailure(exit)) this.stats.onCallbackFailure()
       this.settle(entry, result)
     })
     if (stoppedBy !== undefined) fiber.unsafeInterruptAsFork(stoppedBy)
   }
 
   private settle(entry: TaskEntry, result: AnyResult): void {
-    this.running.delete(entry)
+    if (this.running.delete(entry)) this.stats.onRunning(this.running.size)
     entry.worker = undefined
     this.unsettled--
     entry.settle(result)
@@ -305,12 +328,18 @@ export class PoolCore implements EntryOwner {
 
   cancel(entry: TaskEntry, by: FiberId.FiberId): void {
     if (entry.phase === Phase.Queued) {
-      this.queue.remove(entry)
+      this.unqueue(entry)
       this.settleUnrun(entry, Exit.interrupt(by))
       if (this.accepting) this.admitWaiters()
-    } else if (entry.worker !== undefined && !entry.worker.doomed && (entry.phase === Phase.Running || this.stoppedBy !== undefined)) {
-      entry.worker.doomed = true
-      entry.worker.fiber?.unsafeInterruptAsFork(by)
+      return
+    }
+    const worker = entry.worker
+    // A callback is not cancelled, except when the pool is forced to stop.
+    const interruptible = entry.phase === Phase.Running || this.stoppedBy !== undefined
+    if (worker !== undefined && !worker.doomed && interruptible) {
+      worker.doomed = true
+      worker.cancelledBy = by
+      worker.fiber?.unsafeInterruptAsFork(by)
     }
   }
 
@@ -335,13 +364,16 @@ export class PoolCore implements EntryOwner {
 
   private stopAccepting(): void {
     this.accepting = false
-    for (const waiter of this.waiters) waiter.resume(Effect.fail(this.shutdownError(waiter.entry.taskId)))
+    for (const waiter of this.waiters) {
+      this.stats.onRejected("shutdown")
+      waiter.resume(Effect.fail(this.shutdownError(waiter.entry.taskId)))
+    }
     this.waiters.clear()
   }
 
   private forceStop(by: FiberId.FiberId): void {
     this.stoppedBy = by
-    for (const entry of this.queue.drain()) {
+    for (let entry = this.dequeue(); entry !== undefined; entry = this.dequeue()) {
       this.settleUnrun(entry, Exit.fail(this.shutdownError(entry.taskId)))
     }
     for (const entry of this.running) this.cancel(entry, by)
@@ -368,81 +400,13 @@ export class PoolCore implements EntryOwner {
     return Effect.ensuring(this.drain, Deferred.done(this.shutdownDone, Exit.void))
   })
 
-  private shutdownError(taskId: string): PoolShutdownError {
+  shutdownError(taskId: string): PoolShutdownError {
     return new PoolShutdownError({ pool: this.config.name, taskId })
-  }
-
-  // ---- batches ----
-
-  runAll(tasks: Iterable<Task<any, any, any>>): Effect.Effect<ReadonlyArray<AnyResult>, InvalidTaskError, any> {
-    return Effect.withFiberRuntime((fiber, status) => {
-      const valid: Array<ValidTask> = []
-      for (const task of tasks) {
-        const checked = validateTask(task)
-        if (checked instanceof InvalidTaskError) return Effect.fail(checked)
-        valid.push(checked)
-      }
-      const origin = originOf(fiber, status.runtimeFlags)
-      const accepted: Array<TaskEntry> = []
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.forEach(valid, (task) =>
-          restore(this.offer(task, origin, true)).pipe(
-            Effect.map((entry) => {
-              accepted.push(entry)
-              return entry.await
-            }),
-            Effect.catchTag("PoolShutdownError", (error) => Effect.succeed(Effect.succeed(this.refused(task, error))))
-          )).pipe(
-            Effect.flatMap((results) => restore(Effect.all(results))),
-            Effect.onInterrupt(() => Effect.forEach(accepted, (entry) => entry.cancel, { discard: true }))
-          )
-      )
-    })
-  }
-
-  submitBatch(tasks: Iterable<Task<any, any, any>>): Stream.Stream<AnyResult, InvalidTaskError, any> {
-    return Stream.mapEffect(Stream.fromIterable(tasks), (task) => this.settleOne(task), {
-      concurrency: this.config.workers + this.config.queueSize,
-      unordered: true
-    })
-  }
-
-  private settleOne(task: Task<any, any, any>): Effect.Effect<AnyResult, InvalidTaskError, any> {
-    return Effect.uninterruptibleMask((restore) =>
-      restore(this.submit(task, true)).pipe(
-        Effect.flatMap((entry: TaskEntry) => Effect.onInterrupt(restore(entry.await), () => entry.cancel)),
-        Effect.catchTag("PoolShutdownError", (error: PoolShutdownError) =>
-          Effect.succeed(
-            this.refused({ id: error.taskId, priority: task.priority ?? Priority.defaultPriority }, error)
-          ))
-      )
-    )
-  }
-
-  private refused(task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownError): AnyResult {
-    return {
-      taskId: task.id,
-      priority: task.priority,
-      exit: Exit.fail(error),
-      duration: Duration.zero,
-      waitTime: Duration.zero
-    }
   }
 
   // ---- observation ----
 
-  readonly metrics: Effect.Effect<PoolMetrics> = Effect.sync(() => {
-    const finished = this.completed + this.failed
-    return {
-      tasksSubmitted: this.submitted,
-      tasksCompleted: this.completed,
-      tasksFailed: this.failed,
-      tasksCancelled: this.cancelled,
-      callbackFailures: this.callbackFailures,
-      totalDuration: Duration.nanos(this.finishedNanos),
-      averageTaskTime: finished === 0 ? Duration.zero : Duration.nanos(this.finishedNanos / BigInt(finished)),
-      queued: this.queue.size,
-      running: this.running.size
-    }
-  })
+  readonly metrics: Effect.Effect<PoolMetrics> = Effect.sync(() =>
+    this.stats.snapshot(this.queue.size, this.running.size)
+  )
 }

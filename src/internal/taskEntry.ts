@@ -80,8 +80,10 @@ export type Phase = (typeof Phase)[keyof typeof Phase]
  * @internal
  */
 export interface Worker {
+  /** Undefined until the worker's fiber takes its first step. */
   fiber: Fiber.RuntimeFiber<any, any> | undefined
   doomed: boolean
+  cancelledBy: FiberId.FiberId | undefined
 }
 
 /**
@@ -107,6 +109,8 @@ export class TaskEntry implements TaskHandle<any, any>, Linked<TaskEntry> {
   submittedAt = 0n
   startedAt = 0n
   waitTime: Duration.Duration = Duration.zero
+  /** Set when the pool's timeout, not the task itself, ended the run. */
+  timedOut = false
   /** The worker running the task or its callback. */
   worker: Worker | undefined = undefined
   result: AnyResult | undefined = undefined
