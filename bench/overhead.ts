@@ -1,13 +1,16 @@
 /**
  * W1 overhead: 200,000 tasks that do nothing, concurrency 16. Our pool
- * (submit every task, then await every handle) against `Effect.forEach` with
- * the same concurrency, in one process, contenders rotated between rounds:
+ * (submit every task, then await every handle; metrics off, on, and on with
+ * an OpenTelemetry tracer that makes every task span) against
+ * `Effect.forEach` with the same concurrency, in one process, contenders rotated between rounds:
  * one warm-up round, then five measured ones. Prints median, min and max per
  * task and the ratio of medians to `Effect.forEach`.
  *
  * Run with `npm run bench`. Numbers from a noisy machine: compare ratios
  * from the same run, not absolute figures across runs.
  */
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import { NoopSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect } from "effect"
 import { type TaskHandle, WorkerPool } from "../src/index.js"
 
@@ -29,10 +32,17 @@ const pool = (enableMetrics: boolean) =>
     })
   )
 
+/** An OpenTelemetry tracer that records every span and exports none: the cost of tracing alone. */
+const tracer = NodeSdk.layer(() => ({
+  resource: { serviceName: "bench" },
+  spanProcessor: new NoopSpanProcessor()
+}))
+
 const contenders: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown>]> = [
   ["Effect.forEach", forEach],
+  ["WorkerPool (metrics off)", pool(false)],
   ["WorkerPool (metrics on)", pool(true)],
-  ["WorkerPool (metrics off)", pool(false)]
+  ["WorkerPool (metrics on, OpenTelemetry tracer)", Effect.provide(pool(true), tracer)]
 ]
 
 const nanosPerTask = async (effect: Effect.Effect<unknown, unknown>) => {
