@@ -26,6 +26,24 @@ import { PoolConfigError } from "./PoolError.js"
  * | `shutdownTimeout` | duration >= 0 | 30 seconds |
  * | `enableMetrics` | boolean | true |
  * | `name` | non-empty string | "default" |
+ * | `keyLimits` | record of integers >= 1 | none |
+ * | `defaultKeyLimit` | integer >= 1 | none (keys unlimited) |
+ * | `rateLimits` | record of `{ limit, interval }` | none |
+ * | `agingInterval` | duration > 0 | none (no aging) |
+ * | `queueTimeout` | duration >= 0 | none |
+ * | `overflow` | `"backpressure"`, `"reject"`, `"evict-lowest"` | `"backpressure"` |
+ *
+ * - `keyLimits` and `defaultKeyLimit`: never more than that many tasks of
+ *   one `task.key` run at once.
+ * - `rateLimits`: per key, at most `limit` task starts in any window of
+ *   length `interval` (a sliding window).
+ * - `agingInterval`: a queued task counts one priority level higher for
+ *   each interval it has waited, up to `Critical`.
+ * - `queueTimeout`: a task still queued this long after it was accepted
+ *   settles with `TaskTimeoutError` (`phase: "queued"`) and never runs;
+ *   `task.queueTimeout` overrides it.
+ * - `overflow`: what `submit` does when the queue is full; see
+ *   {@link OverflowPolicy}.
  *
  * @example
  * ```ts
@@ -45,7 +63,40 @@ export interface PoolConfig {
   readonly shutdownTimeout?: Duration.DurationInput | undefined
   readonly enableMetrics?: boolean | undefined
   readonly name?: string | undefined
+  readonly keyLimits?: Readonly<Record<string, number>> | undefined
+  readonly defaultKeyLimit?: number | undefined
+  readonly rateLimits?: Readonly<Record<string, RateLimit>> | undefined
+  readonly agingInterval?: Duration.DurationInput | undefined
+  readonly queueTimeout?: Duration.DurationInput | undefined
+  readonly overflow?: OverflowPolicy | undefined
 }
+
+/**
+ * A rate limit of one key: at most `limit` task starts in any window of
+ * length `interval`, wherever the window falls.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RateLimit {
+  readonly limit: number
+  readonly interval: Duration.DurationInput
+}
+
+/**
+ * What `submit` does when the queue is full:
+ *
+ * - `"backpressure"` (the default): wait for room, interruptibly.
+ * - `"reject"`: fail at once with `QueueFullError`.
+ * - `"evict-lowest"`: make room by evicting the newest queued task of the
+ *   lowest effective priority strictly below the new task's; the evicted
+ *   task settles with `QueueFullError` (`evicted: true`). When there is no
+ *   such task, fail with `QueueFullError` as `"reject"` does.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OverflowPolicy = "backpressure" | "reject" | "evict-lowest"
 
 /**
  * A validated configuration with every default filled in. `taskTimeout` is
@@ -61,6 +112,12 @@ export interface ResolvedPoolConfig {
   readonly shutdownTimeout: Duration.Duration
   readonly enableMetrics: boolean
   readonly name: string
+  readonly keyLimits: Readonly<Record<string, number>>
+  readonly defaultKeyLimit: number | undefined
+  readonly rateLimits: Readonly<Record<string, { readonly limit: number; readonly interval: Duration.Duration }>>
+  readonly agingInterval: Duration.Duration | undefined
+  readonly queueTimeout: Duration.Duration | undefined
+  readonly overflow: OverflowPolicy
 }
 
 /**
@@ -74,7 +131,8 @@ export const defaults = {
   queueSize: 100,
   shutdownTimeout: Duration.seconds(30),
   enableMetrics: true,
-  name: "default"
+  name: "default",
+  overflow: "backpressure"
 } as const
 
 const withRule = <S extends Schema.Schema.Any>(schema: S, rule: string): S =>
@@ -97,6 +155,16 @@ const DurationInput = withRule(
   durationRule
 )
 
+const PositiveDurationInput = withRule(
+  DurationInput.pipe(Schema.filter((duration) => Duration.greaterThan(duration, Duration.zero))),
+  "expected a positive duration: milliseconds as a number, or a string such as \"5 seconds\""
+)
+
+const RateLimitSchema = Schema.Struct({
+  limit: IntegerAtLeast(1),
+  interval: PositiveDurationInput
+})
+
 /**
  * The schema that validates pool options and fills in defaults.
  *
@@ -113,7 +181,23 @@ export const PoolConfigSchema = Schema.Struct({
   }),
   name: Schema.optionalWith(withRule(Schema.NonEmptyTrimmedString, "expected a non-empty string"), {
     default: () => defaults.name
-  })
+  }),
+  keyLimits: Schema.optionalWith(Schema.Record({ key: Schema.String, value: IntegerAtLeast(1) }), {
+    default: () => ({})
+  }),
+  defaultKeyLimit: Schema.optional(IntegerAtLeast(1)),
+  rateLimits: Schema.optionalWith(Schema.Record({ key: Schema.String, value: RateLimitSchema }), {
+    default: () => ({})
+  }),
+  agingInterval: Schema.optional(PositiveDurationInput),
+  queueTimeout: Schema.optional(DurationInput),
+  overflow: Schema.optionalWith(
+    withRule(
+      Schema.Literal("backpressure", "reject", "evict-lowest"),
+      'expected "backpressure", "reject" or "evict-lowest"'
+    ),
+    { default: () => defaults.overflow }
+  )
 })
 
 const decodeOptions = Schema.decodeUnknownEither(PoolConfigSchema, {
@@ -123,15 +207,23 @@ const decodeOptions = Schema.decodeUnknownEither(PoolConfigSchema, {
 
 const knownFields = Object.keys(PoolConfigSchema.fields).join(", ")
 
+/** An infinite timeout is no timeout. */
+const finite = (duration: Duration.Duration | undefined) =>
+  duration !== undefined && Duration.isFinite(duration) ? duration : undefined
+
 const toConfigError = (input: unknown, error: ParseResult.ParseError): PoolConfigError => {
   const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
   const path = issue?.path ?? []
   if (path.length === 0) {
     return new PoolConfigError({ field: "options", value: input, rule: "expected an object of pool options" })
   }
-  const field = String(path[0])
-  const value = (input as Record<PropertyKey, unknown>)[path[0]!]
-  const rule = issue?._tag === "Unexpected" ? `unknown option; the options are ${knownFields}` : issue!.message
+  const field = path.map(String).join(".")
+  const value = path.reduce<unknown>((at, step) => (at as Record<PropertyKey, unknown> | undefined)?.[step], input)
+  const rule = issue?._tag !== "Unexpected"
+    ? issue!.message
+    : path.length === 1
+    ? `unknown option; the options are ${knownFields}`
+    : "unknown field"
   return new PoolConfigError({ field, value, rule })
 }
 
@@ -160,12 +252,16 @@ export const resolve = (options: PoolConfig | undefined = {}): Effect.Effect<Res
       Effect.succeed({
         workers: decoded.workers,
         queueSize: decoded.queueSize,
-        taskTimeout: decoded.taskTimeout !== undefined && Duration.isFinite(decoded.taskTimeout)
-          ? decoded.taskTimeout
-          : undefined,
+        taskTimeout: finite(decoded.taskTimeout),
         shutdownTimeout: decoded.shutdownTimeout,
         enableMetrics: decoded.enableMetrics,
-        name: decoded.name
+        name: decoded.name,
+        keyLimits: decoded.keyLimits,
+        defaultKeyLimit: decoded.defaultKeyLimit,
+        rateLimits: decoded.rateLimits,
+        agingInterval: decoded.agingInterval,
+        queueTimeout: finite(decoded.queueTimeout),
+        overflow: decoded.overflow
       })
   })
 

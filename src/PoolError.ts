@@ -60,7 +60,10 @@ export class PoolShutdownError extends Data.TaggedError("PoolShutdownError")<{
 }
 
 /**
- * The queue was full and the submission asked not to wait (`trySubmit`).
+ * The queue was full. Either the submission was refused (`trySubmit`, or the
+ * `reject` overflow policy, or `evict-lowest` with nothing lower to evict),
+ * or, with `evicted: true`, the task had been accepted and was evicted from
+ * the queue to make room for a task of higher priority.
  *
  * @since 0.1.0
  * @category errors
@@ -69,16 +72,31 @@ export class QueueFullError extends Data.TaggedError("QueueFullError")<{
   readonly pool: string
   readonly taskId: string
   readonly queueSize: number
+  readonly evicted: boolean
 }> {
+  constructor(args: {
+    readonly pool: string
+    readonly taskId: string
+    readonly queueSize: number
+    /** Default `false`: the submission was refused. */
+    readonly evicted?: boolean | undefined
+  }) {
+    super({ ...args, evicted: args.evicted ?? false })
+  }
+
   override get message(): string {
-    return `pool "${this.pool}" queue is full (queueSize ${this.queueSize}): task "${this.taskId}" was rejected`
+    return this.evicted
+      ? `pool "${this.pool}" queue is full (queueSize ${this.queueSize}): task "${this.taskId}" was evicted for a task of higher priority`
+      : `pool "${this.pool}" queue is full (queueSize ${this.queueSize}): task "${this.taskId}" was rejected`
   }
 }
 
 /**
- * A task ran longer than its timeout (`task.timeout`, or the pool's
- * `taskTimeout`). The task was interrupted and its finalizers ran before the
- * task settled with this error.
+ * A task ran out of time. With `phase: "running"` it ran longer than its
+ * timeout (`task.timeout`, or the pool's `taskTimeout`): it was interrupted
+ * and its finalizers ran before it settled with this error. With
+ * `phase: "queued"` it was still queued when its queue deadline passed
+ * (`task.queueTimeout`, or the pool's `queueTimeout`) and it never ran.
  *
  * @since 0.1.0
  * @category errors
@@ -86,9 +104,21 @@ export class QueueFullError extends Data.TaggedError("QueueFullError")<{
 export class TaskTimeoutError extends Data.TaggedError("TaskTimeoutError")<{
   readonly taskId: string
   readonly timeout: Duration.Duration
+  readonly phase: "queued" | "running"
 }> {
+  constructor(args: {
+    readonly taskId: string
+    readonly timeout: Duration.Duration
+    /** Default `"running"`. */
+    readonly phase?: "queued" | "running" | undefined
+  }) {
+    super({ ...args, phase: args.phase ?? "running" })
+  }
+
   override get message(): string {
-    return `task "${this.taskId}" timed out after ${Duration.format(this.timeout)}`
+    return this.phase === "queued"
+      ? `task "${this.taskId}" waited in the queue past its deadline of ${Duration.format(this.timeout)}`
+      : `task "${this.taskId}" timed out after ${Duration.format(this.timeout)}`
   }
 }
 

@@ -16,7 +16,12 @@ import type * as Duration from "effect/Duration"
  * - `tasksFailed`: tasks that failed with a typed error, a defect or a timeout.
  * - `tasksTimedOut`: of the failed tasks, those that timed out.
  * - `tasksCancelled`: tasks cancelled or interrupted, settled by shutdown
- *   without running, or interrupted at the shutdown deadline.
+ *   without running, evicted from the queue, or interrupted at the shutdown
+ *   deadline.
+ * - `tasksEvicted`: of the cancelled tasks, those evicted from the queue by
+ *   the `evict-lowest` overflow policy.
+ * - `tasksExpired`: tasks whose queue deadline passed before they started
+ *   (counted as failed and timed out too).
  * - `tasksRejected`: submissions refused because the queue was full
  *   (`trySubmit`) or the pool was shutting down. They were never accepted,
  *   so they are not in `tasksSubmitted`.
@@ -25,6 +30,8 @@ import type * as Duration from "effect/Duration"
  *   over the tasks that completed or failed.
  * - `queued` and `running`: tasks waiting in the queue and tasks occupying a
  *   worker, now.
+ * - `keys`: per `task.key` seen so far, what is running and queued now, its
+ *   concurrency limit, and whether it is paused or held by its rate limit.
  *
  * @since 0.1.0
  * @category models
@@ -35,10 +42,28 @@ export interface PoolMetrics {
   readonly tasksFailed: number
   readonly tasksTimedOut: number
   readonly tasksCancelled: number
+  readonly tasksEvicted: number
+  readonly tasksExpired: number
   readonly tasksRejected: number
   readonly callbackFailures: number
   readonly totalDuration: Duration.Duration
   readonly averageTaskTime: Duration.Duration
   readonly queued: number
   readonly running: number
+  readonly keys: Readonly<Record<string, KeyMetrics>>
+}
+
+/**
+ * What one key is doing now. `limit` is `undefined` for a key without a
+ * concurrency limit.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KeyMetrics {
+  readonly running: number
+  readonly queued: number
+  readonly limit: number | undefined
+  readonly paused: boolean
+  readonly rateLimited: boolean
 }

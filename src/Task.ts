@@ -20,6 +20,11 @@ import type { TaskResult } from "./TaskResult.js"
  * - `priority` defaults to `Priority.Normal`.
  * - `timeout` bounds the running time (not the time spent queued) and
  *   overrides the pool's `taskTimeout`; `Infinity` means no timeout.
+ * - `key` groups tasks (for example by provider) for the pool's per-key
+ *   concurrency limits, rate limits and `pauseKey`.
+ * - `queueTimeout` bounds the time spent queued, counted from acceptance,
+ *   and overrides the pool's `queueTimeout`: a task still queued then
+ *   settles with `TaskTimeoutError` (`phase: "queued"`) and never runs.
  *
  * @example
  * ```ts
@@ -44,6 +49,8 @@ export interface Task<A, E = never, R = never> {
   callback?(result: TaskResult<A, E>): Effect.Effect<unknown, unknown, R>
   readonly priority?: Priority | undefined
   readonly timeout?: Duration.DurationInput | undefined
+  readonly key?: string | undefined
+  readonly queueTimeout?: Duration.DurationInput | undefined
 }
 
 /**

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -17,12 +18,14 @@ import * as Instruments from "./internal/instruments.js"
 import { PoolCore } from "./internal/pool.js"
 import { PoolStats } from "./internal/stats.js"
 import * as PoolConfig from "./PoolConfig.js"
-import type {
+import { decodeDurationInput, durationRule } from "./internal/duration.js"
+import type { OverflowPolicy } from "./PoolConfig.js"
+import {
   InvalidTaskError,
-  PoolConfigError,
-  PoolShutdownError,
-  QueueFullError,
-  TaskTimeoutError
+  type PoolConfigError,
+  type PoolShutdownError,
+  type QueueFullError,
+  type TaskTimeoutError
 } from "./PoolError.js"
 import type { PoolMetrics } from "./PoolMetrics.js"
 import type { Task } from "./Task.js"
@@ -43,12 +46,19 @@ export interface WorkerPoolService {
 
   /**
    * Hands a task to the pool and returns its handle once the pool has
-   * accepted it. When the queue is full it waits for room (backpressure);
-   * interrupting it while it waits enqueues nothing. Fails with
+   * accepted it. When the queue is full it follows the pool's `overflow`
+   * policy, or `options.overflow`: by default it waits for room
+   * (backpressure), interruptibly, and a submitter interrupted while waiting
+   * enqueues nothing; `"reject"` and `"evict-lowest"` fail with
+   * `QueueFullError` when they cannot make room. Fails with
    * `InvalidTaskError` for a malformed task and `PoolShutdownError` once the
    * pool is shutting down.
    */
   submit<A, E, R>(task: Task<A, E, R>): Effect.Effect<TaskHandle<A, E>, PoolShutdownError | InvalidTaskError, R>
+  submit<A, E, R>(
+    task: Task<A, E, R>,
+    options: SubmitOptions
+  ): Effect.Effect<TaskHandle<A, E>, QueueFullError | PoolShutdownError | InvalidTaskError, R>
 
   /**
    * Like `submit`, but fails at once with `QueueFullError` when the queue is
@@ -94,6 +104,21 @@ export interface WorkerPoolService {
   ): Effect.Effect<ReadonlyArray<TaskResult<Task.Success<T>, Task.Error<T>>>, InvalidTaskError, Task.Context<T>>
 
   /**
+   * Holds back the tasks of `key` for `duration`, for example after a 429
+   * with Retry-After from that provider: its queued tasks stay queued (their
+   * queue deadlines still run) and start once the pause ends; running ones
+   * go on; other keys are not affected. A longer pause already in force is
+   * kept. Fails with `InvalidTaskError` for an empty key or an invalid
+   * duration.
+   */
+  pauseKey(key: string, duration: Duration.DurationInput): Effect.Effect<void, InvalidTaskError>
+
+  /**
+   * Ends a pause of `key` at once.
+   */
+  resumeKey(key: string): Effect.Effect<void, InvalidTaskError>
+
+  /**
    * A snapshot of the pool's counters and current load.
    */
   readonly metrics: Effect.Effect<PoolMetrics>
@@ -107,6 +132,17 @@ export interface WorkerPoolService {
    * Idempotent: later calls wait for the same shutdown.
    */
   readonly shutdown: Effect.Effect<void>
+}
+
+/**
+ * Options of one submission.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SubmitOptions {
+  /** Overrides the pool's `overflow` policy for this submission. */
+  readonly overflow?: OverflowPolicy | undefined
 }
 
 /**
@@ -134,21 +170,51 @@ export const make = (
 ): Effect.Effect<WorkerPoolService, PoolConfigError, Scope.Scope> =>
   Effect.flatMap(PoolConfig.resolve(options), fromResolved)
 
+const overflowPolicies: ReadonlySet<OverflowPolicy> = new Set(["backpressure", "reject", "evict-lowest"])
+
+const isKey = (key: unknown): key is string => typeof key === "string" && key.length > 0
+
+const invalidArgument = (task: unknown, field: string, value: unknown, reason: string) =>
+  new InvalidTaskError({
+    taskId: typeof (task as Task.Any | undefined)?.id === "string" ? (task as Task.Any).id : undefined,
+    field,
+    value,
+    reason
+  })
+
 const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<WorkerPoolService, never, Scope.Scope> =>
   Effect.gen(function*() {
     const clock = yield* Effect.clock
+    const runtime = yield* Effect.runtime<never>()
     const shutdownDone = yield* Deferred.make<void>()
     const stats = new PoolStats(config.enableMetrics ? Instruments.make(config.name) : undefined, config.workers)
-    const core = new PoolCore(config, clock, stats, shutdownDone)
+    const core = new PoolCore(config, clock, runtime, stats, shutdownDone)
     yield* Effect.addFinalizer(() => core.shutdown)
     const service: WorkerPoolService = {
       config,
-      submit: (task) => core.submit(task, true),
-      trySubmit: (task) => core.submit(task, false),
+      submit: (task: Task.Any, options?: SubmitOptions) =>
+        Effect.suspend(() => {
+          const overflow = options?.overflow ?? config.overflow
+          return overflowPolicies.has(overflow)
+            ? core.submit(task, overflow)
+            : Effect.fail(invalidArgument(task, "overflow", overflow, `expected one of ${[...overflowPolicies].join(", ")}`))
+        }),
+      trySubmit: (task) => core.submit(task, "reject"),
+      pauseKey: (key, duration) =>
+        Effect.suspend(() => {
+          if (!isKey(key)) return Effect.fail(invalidArgument(undefined, "key", key, "expected a non-empty string"))
+          const decoded = decodeDurationInput(duration)
+          if (decoded === undefined) return Effect.fail(invalidArgument(undefined, "duration", duration, durationRule))
+          return Effect.sync(() => core.pauseKey(key, decoded))
+        }),
+      resumeKey: (key) =>
+        isKey(key)
+          ? Effect.sync(() => core.resumeKey(key))
+          : Effect.fail(invalidArgument(undefined, "key", key, "expected a non-empty string")),
       run: (task) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(
-            restore(core.submit(task, true)),
+            restore(core.submit(task, "backpressure")),
             (handle) => Effect.onInterrupt(restore(handle.join), () => handle.cancel)
           )
         ),

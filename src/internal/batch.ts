@@ -40,7 +40,7 @@ export const runAll = (
     const accepted: Array<TaskEntry> = []
     return Effect.uninterruptibleMask((restore) =>
       Effect.forEach(valid, (task) =>
-        restore(pool.offer(task, origin, true)).pipe(
+        restore(pool.offer(task, origin, "backpressure")).pipe(
           Effect.map((entry): Effect.Effect<AnyResult> => {
             accepted.push(entry)
             return entry.await
@@ -59,7 +59,7 @@ export const runAll = (
  */
 const settleOne = (pool: PoolCore, task: Task<any, any, any>): Effect.Effect<AnyResult, InvalidTaskError, any> =>
   Effect.uninterruptibleMask((restore) =>
-    restore(pool.submit(task, true)).pipe(
+    restore(pool.submit(task, "backpressure")).pipe(
       Effect.flatMap((entry: TaskEntry) => Effect.onInterrupt(restore(entry.await), () => entry.cancel)),
       Effect.catchTag("PoolShutdownError", (error: PoolShutdownError) =>
         Effect.succeed(refused({ id: error.taskId, priority: task.priority ?? Priority.defaultPriority }, error)))

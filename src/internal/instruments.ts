@@ -55,12 +55,15 @@ export type RejectReason = "queue_full" | "shutdown"
  * @internal
  */
 export interface Instruments {
+  readonly pool: string
   readonly submitted: Instrument
   readonly rejected: Record<RejectReason, Instrument>
   readonly completed: ReadonlyArray<Instrument>
   readonly failed: ReadonlyArray<Instrument>
   readonly timedOut: ReadonlyArray<Instrument>
   readonly cancelled: ReadonlyArray<Instrument>
+  readonly evicted: ReadonlyArray<Instrument>
+  readonly expired: ReadonlyArray<Instrument>
   readonly callbackFailures: Instrument
   readonly duration: ReadonlyArray<Record<Outcome, Instrument>>
   readonly wait: ReadonlyArray<Instrument>
@@ -82,6 +85,8 @@ export const names = {
   failed: "workerpool_tasks_failed",
   timedOut: "workerpool_tasks_timed_out",
   cancelled: "workerpool_tasks_cancelled",
+  evicted: "workerpool_tasks_evicted",
+  expired: "workerpool_tasks_expired",
   rejected: "workerpool_tasks_rejected",
   callbackFailures: "workerpool_callback_failures",
   duration: "workerpool_task_duration_seconds",
@@ -89,8 +94,26 @@ export const names = {
   queueDepth: "workerpool_queue_depth",
   running: "workerpool_tasks_running",
   workers: "workerpool_workers",
-  utilization: "workerpool_utilization"
+  utilization: "workerpool_utilization",
+  keyRunning: "workerpool_key_running",
+  keyQueued: "workerpool_key_queued"
 } as const
+
+/**
+ * The gauges of one key, made when the key is first seen.
+ *
+ * @internal
+ */
+export interface KeyInstruments {
+  readonly running: Instrument
+  readonly queued: Instrument
+}
+
+/** @internal */
+export const makeForKey = (pool: string, key: string): KeyInstruments => ({
+  running: bind(MetricKey.gauge(names.keyRunning).pipe(MetricKey.tagged("pool", pool), MetricKey.tagged("key", key))),
+  queued: bind(MetricKey.gauge(names.keyQueued).pipe(MetricKey.tagged("pool", pool), MetricKey.tagged("key", key)))
+})
 
 /** @internal */
 export const make = (pool: string): Instruments => {
@@ -100,6 +123,7 @@ export const make = (pool: string): Instruments => {
   const perPriority = <Type extends MetricKeyType.MetricKeyType<number, any>>(key: MetricKey.MetricKey<Type>) =>
     priorities.map((priority) => bind(MetricKey.tagged(key, "priority", Priority.label(priority))))
   return {
+    pool,
     submitted: bind(counter(names.submitted)),
     rejected: {
       queue_full: bind(MetricKey.tagged(counter(names.rejected), "reason", "queue_full")),
@@ -109,6 +133,8 @@ export const make = (pool: string): Instruments => {
     failed: perPriority(counter(names.failed)),
     timedOut: perPriority(counter(names.timedOut)),
     cancelled: perPriority(counter(names.cancelled)),
+    evicted: perPriority(counter(names.evicted)),
+    expired: perPriority(counter(names.expired)),
     callbackFailures: bind(counter(names.callbackFailures)),
     duration: priorities.map((priority) => {
       const byPriority = MetricKey.tagged(histogram(names.duration), "priority", Priority.label(priority))

@@ -7,14 +7,14 @@ import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import type { ResolvedPoolConfig } from "../PoolConfig.js"
+import type { OverflowPolicy, ResolvedPoolConfig } from "../PoolConfig.js"
 import { InvalidTaskError, PoolShutdownError, QueueFullError, TaskTimeoutError } from "../PoolError.js"
-import type { PoolMetrics } from "../PoolMetrics.js"
+import type { KeyMetrics, PoolMetrics } from "../PoolMetrics.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
 import { currentFiberRefs, replaceFiberRefs } from "./fiberRefsAccess.js"
-import { LevelQueue } from "./levelQueue.js"
 import { outcomeOf } from "./outcome.js"
+import { type KeyState, Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import {
   type AnyResult,
@@ -25,12 +25,15 @@ import {
   TaskEntry,
   type Worker
 } from "./taskEntry.js"
+import { Timers } from "./timers.js"
 import { validateTask, type ValidTask } from "./validateTask.js"
 
 interface Waiter {
   readonly entry: TaskEntry
   readonly resume: (effect: Effect.Effect<TaskEntry, PoolShutdownError>) => void
 }
+
+const toNanos = (duration: Duration.Duration): bigint => Duration.unsafeToNanos(duration)
 
 /**
  * The dispatcher. Its state is plain data updated synchronously: JavaScript
@@ -40,17 +43,18 @@ interface Waiter {
  * Tasks run on workers. A worker is a fiber made with a task's origin (the
  * submitter's runtime), so a task sees the submitter's services and fiber
  * refs without a fiber of its own. After a task settles, the worker takes
- * the next queued task itself when it has the same origin, and otherwise
- * hands it to a new worker made with that origin. A worker exists only while
- * there is work; `busy` counts them.
+ * the next task the scheduler picks when it has the same origin, and
+ * otherwise hands it to a new worker made with that origin. A worker exists
+ * only while there is work; `busy` counts them.
  *
- * Invariant: unless the pool is being forced to stop, a task is queued only
- * while all `workers` workers are busy.
+ * Invariant: unless the pool is being forced to stop, no task that could
+ * start is queued while fewer than `workers` workers are busy.
  *
  * @internal
  */
 export class PoolCore implements EntryOwner {
-  private readonly queue = new LevelQueue<TaskEntry>(Priority.levels)
+  private readonly scheduler: Scheduler<TaskEntry>
+  private readonly timers: Timers
   private readonly running = new Set<TaskEntry>()
   private readonly waiters = new Set<Waiter>()
   /** Fibers running callbacks of tasks settled off a worker. */
@@ -58,6 +62,7 @@ export class PoolCore implements EntryOwner {
   private readonly idleWaiters = new Set<() => void>()
   private busy = 0
   private unsettled = 0
+  private accepted = 0
   private accepting = true
   private shutdownStarted = false
   /** Set when the shutdown deadline passed: the pool is being forced to stop. */
@@ -66,45 +71,74 @@ export class PoolCore implements EntryOwner {
   constructor(
     readonly config: ResolvedPoolConfig,
     private readonly clock: Clock.Clock,
+    runtime: Runtime.Runtime<never>,
     private readonly stats: PoolStats,
     private readonly shutdownDone: Deferred.Deferred<void>
-  ) {}
+  ) {
+    this.timers = new Timers(runtime, clock)
+    this.scheduler = new Scheduler<TaskEntry>({
+      levels: Priority.levels,
+      keyLimit: (key) => config.keyLimits[key] ?? config.defaultKeyLimit ?? Infinity,
+      rateLimit: (key) => {
+        const rate = config.rateLimits[key]
+        return rate && { limit: rate.limit, intervalNanos: toNanos(rate.interval) }
+      },
+      agingNanos: config.agingInterval && toNanos(config.agingInterval),
+      wakeAt: (at, key) => {
+        this.timers.schedule(at, () => {
+          key.wakeAt = undefined
+          this.scheduler.refresh(key, this.now())
+          this.dispatch()
+        })
+      }
+    })
+  }
+
+  private now(): bigint {
+    return this.clock.unsafeCurrentTimeNanos()
+  }
 
   // ---- submission ----
 
-  submit(task: Task<any, any, any>, wait: boolean): Effect.Effect<TaskEntry, any, any> {
+  submit(task: Task<any, any, any>, overflow: OverflowPolicy): Effect.Effect<TaskEntry, any, any> {
     return Effect.withFiberRuntime((fiber, status) => {
       const valid = validateTask(task)
       if (valid instanceof InvalidTaskError) return Effect.fail(valid)
       const span = fiber.currentSpan
       if (span !== undefined && span._tag === "Span") {
-        span.event("WorkerPool.submit", this.clock.unsafeCurrentTimeNanos(), {
+        span.event("WorkerPool.submit", this.now(), {
           "task.id": valid.id,
           "task.priority": valid.priority,
           "pool.name": this.config.name
         })
       }
-      return this.offer(valid, originOf(fiber, status.runtimeFlags), wait)
+      return this.offer(valid, originOf(fiber, status.runtimeFlags), overflow)
     })
   }
 
-  offer(valid: ValidTask, origin: Origin, wait: true): Effect.Effect<TaskEntry, PoolShutdownError>
-  offer(valid: ValidTask, origin: Origin, wait: boolean): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError>
-  offer(valid: ValidTask, origin: Origin, wait: boolean): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError> {
+  offer(valid: ValidTask, origin: Origin, overflow: "backpressure"): Effect.Effect<TaskEntry, PoolShutdownError>
+  offer(
+    valid: ValidTask,
+    origin: Origin,
+    overflow: OverflowPolicy
+  ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError>
+  offer(
+    valid: ValidTask,
+    origin: Origin,
+    overflow: OverflowPolicy
+  ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError> {
     if (!this.accepting) {
       this.stats.onRejected("shutdown")
       return Effect.fail(this.shutdownError(valid.id))
     }
-    const entry = new TaskEntry(this, valid, origin)
-    if (this.hasRoom()) {
+    const entry = new TaskEntry(this, valid, origin, this.scheduler.keyState(valid.key))
+    if (this.hasRoomFor(entry) || (overflow === "evict-lowest" && this.evictFor(entry))) {
       this.accept(entry)
       return Effect.succeed(entry)
     }
-    if (!wait) {
+    if (overflow !== "backpressure") {
       this.stats.onRejected("queue_full")
-      return Effect.fail(
-        new QueueFullError({ pool: this.config.name, taskId: valid.id, queueSize: this.config.queueSize })
-      )
+      return Effect.fail(this.queueFullError(valid.id, false))
     }
     return Effect.async<TaskEntry, PoolShutdownError>((resume) => {
       const waiter: Waiter = { entry, resume }
@@ -115,43 +149,102 @@ export class PoolCore implements EntryOwner {
     })
   }
 
-  private hasRoom(): boolean {
-    return this.busy < this.config.workers || this.queue.size < this.config.queueSize
+  private hasRoomFor(entry: TaskEntry): boolean {
+    return this.scheduler.size < this.config.queueSize || this.canStartNow(entry)
+  }
+
+  private canStartNow(entry: TaskEntry): boolean {
+    return this.busy < this.config.workers && this.scheduler.canStart(entry.keyState, this.now())
+  }
+
+  /** Evicts a queued task of lower effective priority, if there is one. */
+  private evictFor(entry: TaskEntry): boolean {
+    const victim = this.scheduler.evictionCandidate(entry.level, this.now())
+    if (victim === undefined) return false
+    this.unqueue(victim)
+    this.stats.onEvicted(victim.valid.priority)
+    this.settleUnrun(victim, Exit.fail(this.queueFullError(victim.taskId, true)))
+    return true
   }
 
   private accept(entry: TaskEntry): void {
     this.unsettled++
     this.stats.onSubmitted()
-    entry.submittedAt = this.clock.unsafeCurrentTimeNanos()
-    if (this.busy < this.config.workers) {
+    entry.seq = this.accepted++
+    const now = this.now()
+    entry.submittedAt = now
+    if (this.canStartNow(entry)) {
+      this.scheduler.started(entry.keyState, now)
       this.spawnWorker(entry)
     } else {
-      this.queue.push(entry)
-      this.stats.onQueueDepth(entry.level, this.queue.sizeOf(entry.level))
+      this.scheduler.enqueue(entry, now)
+      const queueTimeout = entry.valid.queueTimeout ?? this.config.queueTimeout
+      if (queueTimeout !== undefined && Duration.isFinite(queueTimeout)) {
+        entry.deadline = this.timers.schedule(now + toNanos(queueTimeout), () => this.expire(entry, queueTimeout))
+      }
     }
+    this.onQueueChange(entry)
   }
 
   private admitWaiters(): void {
     for (const waiter of this.waiters) {
-      if (!this.hasRoom()) return
+      if (this.scheduler.size >= this.config.queueSize && this.busy >= this.config.workers) return
+      if (!this.hasRoomFor(waiter.entry)) continue
       this.waiters.delete(waiter)
       this.accept(waiter.entry)
       waiter.resume(Effect.succeed(waiter.entry))
     }
   }
 
-  private dequeue(): TaskEntry | undefined {
-    const entry = this.queue.shift()
-    if (entry !== undefined) this.stats.onQueueDepth(entry.level, this.queue.sizeOf(entry.level))
-    return entry
+  /** Takes a queued task out of the queue. */
+  private unqueue(entry: TaskEntry): void {
+    this.scheduler.remove(entry, this.now())
+    this.leftQueue(entry)
   }
 
-  private unqueue(entry: TaskEntry): void {
-    this.queue.remove(entry)
-    this.stats.onQueueDepth(entry.level, this.queue.sizeOf(entry.level))
+  private leftQueue(entry: TaskEntry): void {
+    if (entry.deadline !== undefined) this.timers.cancel(entry.deadline)
+    entry.deadline = undefined
+    this.onQueueChange(entry)
+  }
+
+  private onQueueChange(entry: TaskEntry): void {
+    this.stats.onQueueDepth(entry.level, this.scheduler.sizeOf(entry.level))
+    const key = entry.keyState
+    if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
+  }
+
+  /** The queue deadline passed: a task still queued settles without running. */
+  private expire(entry: TaskEntry, timeout: Duration.Duration): void {
+    if (entry.phase !== Phase.Queued) return
+    entry.deadline = undefined
+    this.unqueue(entry)
+    this.stats.onExpired(entry.valid.priority)
+    this.settleUnrun(entry, Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout, phase: "queued" })))
+    if (this.accepting) this.admitWaiters()
+  }
+
+  pauseKey(name: string, duration: Duration.Duration): void {
+    const now = this.now()
+    this.scheduler.pause(this.scheduler.keyState(name), now + toNanos(duration), now)
+  }
+
+  resumeKey(name: string): void {
+    this.scheduler.resume(this.scheduler.keyState(name), this.now())
+    this.dispatch()
   }
 
   // ---- workers ----
+
+  /** Starts queued tasks that may start now, while workers are free. */
+  private dispatch(): void {
+    while (this.busy < this.config.workers && this.stoppedBy === undefined) {
+      const entry = this.scheduler.take(this.now())
+      if (entry === undefined) return
+      this.leftQueue(entry)
+      this.spawnWorker(entry)
+    }
+  }
 
   private spawnWorker(first: TaskEntry): void {
     this.busy++
@@ -210,7 +303,8 @@ export class PoolCore implements EntryOwner {
 
   /** The next task for a worker of `origin`, or `undefined` when the worker should stop. */
   private next(origin: Origin, worker: Worker): TaskEntry | undefined {
-    const entry = this.stoppedBy === undefined ? this.dequeue() : undefined
+    const entry = this.stoppedBy === undefined ? this.scheduler.take(this.now()) : undefined
+    if (entry !== undefined) this.leftQueue(entry)
     if (entry !== undefined && entry.origin === origin && !worker.doomed) {
       this.start(entry, worker)
       this.admitWaiters()
@@ -228,10 +322,12 @@ export class PoolCore implements EntryOwner {
     entry.worker = worker
     this.running.add(entry)
     this.stats.onRunning(this.running.size)
-    entry.startedAt = this.clock.unsafeCurrentTimeNanos()
+    entry.startedAt = this.now()
     const waited = entry.startedAt - entry.submittedAt
     entry.waitTime = Duration.nanos(waited)
     this.stats.onStarted(entry.valid.priority, waited)
+    const key = entry.keyState
+    if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
   }
 
   private program(entry: TaskEntry): Effect.Effect<unknown, unknown, any> {
@@ -242,7 +338,7 @@ export class PoolCore implements EntryOwner {
         duration: timeout,
         onTimeout: () => {
           entry.timedOut = true
-          return new TaskTimeoutError({ taskId: id, timeout })
+          return new TaskTimeoutError({ taskId: id, timeout, phase: "running" })
         }
       })
       : task.execute
@@ -255,18 +351,24 @@ export class PoolCore implements EntryOwner {
           "task.id": id,
           "task.priority": priority,
           "pool.name": this.config.name,
-          "task.wait_ms": Duration.toMillis(entry.waitTime)
+          "task.wait_ms": Duration.toMillis(entry.waitTime),
+          ...(entry.valid.key === undefined ? {} : { "task.key": entry.valid.key })
         },
         captureStackTrace: false
       }
     )
   }
 
-  /** Counts a finished run and makes its result. */
+  /** Counts a finished run, frees its key, and makes its result. */
   private finish(entry: TaskEntry, exit: Exit.Exit<unknown, unknown>): AnyResult {
     entry.phase = Phase.Callback
-    const ran = this.clock.unsafeCurrentTimeNanos() - entry.startedAt
+    const now = this.now()
+    const ran = now - entry.startedAt
     this.stats.onFinished(entry.valid.priority, outcomeOf(exit, entry.timedOut), ran)
+    const key = entry.keyState
+    this.scheduler.finished(key, now)
+    if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
+    this.dispatch()
     return this.resultOf(entry, exit, Duration.nanos(ran))
   }
 
@@ -274,10 +376,9 @@ export class PoolCore implements EntryOwner {
     return { taskId: entry.valid.id, priority: entry.valid.priority, exit, duration, waitTime: entry.waitTime }
   }
 
-  /** Settles a task that never ran: cancelled while queued, or shut down. */
+  /** Settles a task that never ran: cancelled, evicted or expired in the queue, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
-    this.stats.onSettledUnrun(entry.valid.priority)
-    entry.waitTime = Duration.nanos(this.clock.unsafeCurrentTimeNanos() - entry.submittedAt)
+    entry.waitTime = Duration.nanos(this.now() - entry.submittedAt)
     this.complete(entry, this.resultOf(entry, exit, Duration.zero))
   }
 
@@ -329,6 +430,7 @@ export class PoolCore implements EntryOwner {
   cancel(entry: TaskEntry, by: FiberId.FiberId): void {
     if (entry.phase === Phase.Queued) {
       this.unqueue(entry)
+      this.stats.onSettledUnrun(entry.valid.priority)
       this.settleUnrun(entry, Exit.interrupt(by))
       if (this.accepting) this.admitWaiters()
       return
@@ -373,7 +475,9 @@ export class PoolCore implements EntryOwner {
 
   private forceStop(by: FiberId.FiberId): void {
     this.stoppedBy = by
-    for (let entry = this.dequeue(); entry !== undefined; entry = this.dequeue()) {
+    for (const entry of this.scheduler.removeAll(this.now())) {
+      this.leftQueue(entry)
+      this.stats.onSettledUnrun(entry.valid.priority)
       this.settleUnrun(entry, Exit.fail(this.shutdownError(entry.taskId)))
     }
     for (const entry of this.running) this.cancel(entry, by)
@@ -389,7 +493,8 @@ export class PoolCore implements EntryOwner {
           if (Option.isSome(drained)) return Effect.void
           this.forceStop(fiber.id())
           return this.awaitIdle
-        })
+        }),
+        Effect.ensuring(Effect.sync(() => this.timers.close()))
       )
     })
   )
@@ -404,9 +509,26 @@ export class PoolCore implements EntryOwner {
     return new PoolShutdownError({ pool: this.config.name, taskId })
   }
 
+  private queueFullError(taskId: string, evicted: boolean): QueueFullError {
+    return new QueueFullError({ pool: this.config.name, taskId, queueSize: this.config.queueSize, evicted })
+  }
+
   // ---- observation ----
 
-  readonly metrics: Effect.Effect<PoolMetrics> = Effect.sync(() =>
-    this.stats.snapshot(this.queue.size, this.running.size)
-  )
+  readonly metrics: Effect.Effect<PoolMetrics> = Effect.sync(() => {
+    const now = this.now()
+    const keys: Record<string, KeyMetrics> = {}
+    for (const key of this.scheduler.namedKeys()) keys[key.name!] = this.keyMetrics(key, now)
+    return this.stats.snapshot(this.scheduler.size, this.running.size, keys)
+  })
+
+  private keyMetrics(key: KeyState<TaskEntry>, now: bigint): KeyMetrics {
+    return {
+      running: key.running,
+      queued: key.queued,
+      limit: Number.isFinite(key.limit) ? key.limit : undefined,
+      paused: key.isPaused(now),
+      rateLimited: key.rateBlockedUntil(now) !== undefined
+    }
+  }
 }

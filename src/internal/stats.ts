@@ -1,7 +1,7 @@
 import * as Duration from "effect/Duration"
-import type { PoolMetrics } from "../PoolMetrics.js"
+import type { KeyMetrics, PoolMetrics } from "../PoolMetrics.js"
 import type { Priority } from "../Priority.js"
-import type { Instruments, RejectReason } from "./instruments.js"
+import { type Instruments, type KeyInstruments, makeForKey, type RejectReason } from "./instruments.js"
 import type { Outcome } from "./outcome.js"
 
 const nanosToSeconds = (nanos: bigint): number => Number(nanos) / 1e9
@@ -19,9 +19,12 @@ export class PoolStats {
   private failed = 0
   private timedOut = 0
   private cancelled = 0
+  private evicted = 0
+  private expired = 0
   private rejected = 0
   private callbackFailures = 0
   private finishedNanos = 0n
+  private readonly keyInstruments = new Map<string, KeyInstruments>()
 
   constructor(
     private readonly instruments: Instruments | undefined,
@@ -75,6 +78,36 @@ export class PoolStats {
     this.instruments?.cancelled[priority]!.update(1)
   }
 
+  /** A queued task was evicted to make room: it counts as cancelled. */
+  onEvicted(priority: Priority): void {
+    this.evicted++
+    this.instruments?.evicted[priority]!.update(1)
+    this.onSettledUnrun(priority)
+  }
+
+  /** A queued task reached its queue deadline: a timeout, so a failure. */
+  onExpired(priority: Priority): void {
+    this.expired++
+    this.timedOut++
+    this.failed++
+    const instruments = this.instruments
+    instruments?.expired[priority]!.update(1)
+    instruments?.timedOut[priority]!.update(1)
+    instruments?.failed[priority]!.update(1)
+  }
+
+  /** A named key's running or queued count changed. */
+  onKey(key: string, running: number, queued: number): void {
+    if (this.instruments === undefined) return
+    let gauges = this.keyInstruments.get(key)
+    if (gauges === undefined) {
+      gauges = makeForKey(this.instruments.pool, key)
+      this.keyInstruments.set(key, gauges)
+    }
+    gauges.running.update(running)
+    gauges.queued.update(queued)
+  }
+
   onCallbackFailure(): void {
     this.callbackFailures++
     this.instruments?.callbackFailures.update(1)
@@ -90,7 +123,7 @@ export class PoolStats {
     this.instruments.utilization.update(running / this.workers)
   }
 
-  snapshot(queued: number, running: number): PoolMetrics {
+  snapshot(queued: number, running: number, keys: Record<string, KeyMetrics>): PoolMetrics {
     const finished = this.completed + this.failed
     return {
       tasksSubmitted: this.submitted,
@@ -98,12 +131,15 @@ export class PoolStats {
       tasksFailed: this.failed,
       tasksTimedOut: this.timedOut,
       tasksCancelled: this.cancelled,
+      tasksEvicted: this.evicted,
+      tasksExpired: this.expired,
       tasksRejected: this.rejected,
       callbackFailures: this.callbackFailures,
       totalDuration: Duration.nanos(this.finishedNanos),
       averageTaskTime: finished === 0 ? Duration.zero : Duration.nanos(this.finishedNanos / BigInt(finished)),
       queued,
-      running
+      running,
+      keys
     }
   }
 }

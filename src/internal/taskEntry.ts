@@ -11,7 +11,8 @@ import * as Tracer from "effect/Tracer"
 import type { TaskHandle } from "../TaskHandle.js"
 import { currentFiberRefs } from "./fiberRefsAccess.js"
 import type { TaskResult } from "../TaskResult.js"
-import type { Linked } from "./levelQueue.js"
+import type { KeyState, Schedulable } from "./scheduler.js"
+import type { Timer } from "./timers.js"
 import type { ValidTask } from "./validateTask.js"
 
 /** @internal */
@@ -102,11 +103,17 @@ export interface EntryOwner {
  *
  * @internal
  */
-export class TaskEntry implements TaskHandle<any, any>, Linked<TaskEntry> {
+export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   queuePrev: TaskEntry | undefined = undefined
   queueNext: TaskEntry | undefined = undefined
+  keyPrev: TaskEntry | undefined = undefined
+  keyNext: TaskEntry | undefined = undefined
   phase: Phase = Phase.Queued
+  /** Acceptance order. */
+  seq = 0
   submittedAt = 0n
+  /** The queue deadline's timer, while the task is queued. */
+  deadline: Timer | undefined = undefined
   startedAt = 0n
   waitTime: Duration.Duration = Duration.zero
   /** Set when the pool's timeout, not the task itself, ended the run. */
@@ -119,7 +126,8 @@ export class TaskEntry implements TaskHandle<any, any>, Linked<TaskEntry> {
   constructor(
     readonly owner: EntryOwner,
     readonly valid: ValidTask,
-    readonly origin: Origin
+    readonly origin: Origin,
+    readonly keyState: KeyState<TaskEntry>
   ) {}
 
   get taskId(): string {

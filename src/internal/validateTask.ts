@@ -17,6 +17,9 @@ export interface ValidTask {
   readonly priority: Priority.Priority
   /** `undefined` means the task names no timeout and takes the pool's. */
   readonly timeout: Duration.Duration | undefined
+  readonly key: string | undefined
+  /** `undefined` means the task names no queue deadline and takes the pool's. */
+  readonly queueTimeout: Duration.Duration | undefined
 }
 
 const invalid = (taskId: string | undefined, field: string, value: unknown, reason: string) =>
@@ -31,7 +34,7 @@ export const validateTask = (task: unknown): ValidTask | InvalidTaskError => {
   if (typeof task !== "object" || task === null) {
     return invalid(undefined, "task", task, "expected a task object with an id and an execute effect")
   }
-  const { id, execute, callback, priority, timeout } = task as Record<string, unknown>
+  const { callback, execute, id, key, priority, queueTimeout, timeout } = task as Record<string, unknown>
   if (typeof id !== "string" || id.length === 0) {
     return invalid(undefined, "id", id, "expected a non-empty string")
   }
@@ -44,15 +47,21 @@ export const validateTask = (task: unknown): ValidTask | InvalidTaskError => {
   if (priority !== undefined && !Priority.isPriority(priority)) {
     return invalid(id, "priority", priority, "expected an integer from 0 (Low) to 3 (Critical)")
   }
-  let decodedTimeout: Duration.Duration | undefined
-  if (timeout !== undefined) {
-    decodedTimeout = decodeDurationInput(timeout)
-    if (decodedTimeout === undefined) return invalid(id, "timeout", timeout, durationRule)
+  if (key !== undefined && (typeof key !== "string" || key.length === 0)) {
+    return invalid(id, "key", key, "expected a non-empty string")
+  }
+  const decodedTimeout = timeout === undefined ? undefined : decodeDurationInput(timeout)
+  if (timeout !== undefined && decodedTimeout === undefined) return invalid(id, "timeout", timeout, durationRule)
+  const decodedQueueTimeout = queueTimeout === undefined ? undefined : decodeDurationInput(queueTimeout)
+  if (queueTimeout !== undefined && decodedQueueTimeout === undefined) {
+    return invalid(id, "queueTimeout", queueTimeout, durationRule)
   }
   return {
     task: task as Task<any, any, any>,
     id,
     priority: priority ?? Priority.defaultPriority,
-    timeout: decodedTimeout
+    timeout: decodedTimeout,
+    key,
+    queueTimeout: decodedQueueTimeout
   }
 }
