@@ -1,6 +1,8 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Chunk from "effect/Chunk"
+import * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
 import { InvalidTaskError, type PoolShutdownError } from "../PoolError.js"
 import * as Priority from "../Priority.js"
@@ -54,21 +56,11 @@ export const runAll = (
   })
 
 /**
- * Submits one task of a batch and waits for its result; interrupting the
- * wait cancels the task.
- */
-const settleOne = (pool: PoolCore, task: Task<any, any, any>): Effect.Effect<AnyResult, InvalidTaskError, any> =>
-  Effect.uninterruptibleMask((restore) =>
-    restore(pool.submit(task, "backpressure")).pipe(
-      Effect.flatMap((entry: TaskEntry) => Effect.onInterrupt(restore(entry.await), () => entry.cancel)),
-      Effect.catchTag("PoolShutdownError", (error: PoolShutdownError) =>
-        Effect.succeed(refused({ id: error.taskId, priority: task.priority ?? Priority.defaultPriority }, error)))
-    )
-  )
-
-/**
- * Streams results in completion order, with at most `workers + queueSize`
- * tasks of the batch in the pool at once.
+ * Streams results in completion order. One fiber submits the tasks as the
+ * pool has room (so the whole batch shares one origin and its workers run
+ * task after task), holding no more than `workers + queueSize` tasks of the
+ * batch at once, counted until the consumer has taken their results. Closing
+ * the stream early cancels the batch's tasks still in the pool.
  *
  * @internal
  */
@@ -76,7 +68,70 @@ export const submitBatch = (
   pool: PoolCore,
   tasks: Iterable<Task<any, any, any>>
 ): Stream.Stream<AnyResult, InvalidTaskError, any> =>
-  Stream.mapEffect(Stream.fromIterable(tasks), (task) => settleOne(pool, task), {
-    concurrency: pool.config.workers + pool.config.queueSize,
-    unordered: true
-  })
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const limit = pool.config.workers + pool.config.queueSize
+    const results = yield* Mailbox.make<AnyResult, InvalidTaskError>()
+    const inPool = new Set<TaskEntry>()
+    let outstanding = 0
+    let wakeProducer: (() => void) | undefined
+    // The producer sleeps until half the room is free again, so that it
+    // submits in runs rather than waking for every result taken.
+    const release = (count: number) => {
+      outstanding -= count
+      if (wakeProducer === undefined || outstanding > limit >> 1) return
+      const wake = wakeProducer
+      wakeProducer = undefined
+      wake()
+    }
+    const roomForOne = Effect.suspend(() =>
+      outstanding < limit ? Effect.void : Effect.async<void>((resume) => {
+        wakeProducer = () => resume(Effect.void)
+      })
+    )
+    const submitOne = (task: Task<any, any, any>) =>
+      Effect.zipRight(
+        roomForOne,
+        pool.submit(task, "backpressure").pipe(
+          Effect.map((entry: TaskEntry) => {
+            outstanding++
+            inPool.add(entry)
+            entry.observe((result) => {
+              inPool.delete(entry)
+              results.unsafeOffer(result)
+            })
+          }),
+          Effect.catchTag("PoolShutdownError", (error: PoolShutdownError) =>
+            Effect.sync(() => {
+              outstanding++
+              const priority = task.priority ?? Priority.defaultPriority
+              results.unsafeOffer(refused({ id: error.taskId, priority }, error))
+            }))
+        )
+      )
+    const awaitDrained = Effect.suspend(() =>
+      inPool.size === 0 ? Effect.void : Effect.forEach([...inPool], (entry) => entry.await, { discard: true })
+    )
+    // Not `Effect.forEach`, which would copy the whole iterable into an array first.
+    const iterator = tasks[Symbol.iterator]()
+    let next = iterator.next()
+    const submitAll = Effect.whileLoop({
+      while: () => next.done !== true,
+      body: () => submitOne(next.value),
+      step: () => {
+        next = iterator.next()
+      }
+    })
+    yield* submitAll.pipe(
+      Effect.zipRight(awaitDrained),
+      Effect.zipRight(results.end),
+      Effect.catchAll((error) => results.fail(error)),
+      Effect.onExit(() => Effect.forEach([...inPool], (entry) => entry.cancel, { discard: true })),
+      Effect.forkScoped
+    )
+    return Mailbox.toStream(results).pipe(
+      Stream.mapChunks((chunk) => {
+        release(Chunk.size(chunk))
+        return chunk
+      })
+    )
+  }))

@@ -12,9 +12,9 @@ import { InvalidTaskError, PoolShutdownError, QueueFullError, TaskTimeoutError }
 import type { KeyMetrics, PoolMetrics } from "../PoolMetrics.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
-import { currentFiberRefs, replaceFiberRefs } from "./fiberRefsAccess.js"
+import { currentFiberRefs, interruptChildren, replaceFiberRefs } from "./fiberInternals.js"
 import { outcomeOf } from "./outcome.js"
-import { type KeyState, Scheduler } from "./scheduler.js"
+import { forever, type KeyState, Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import {
   type AnyResult,
@@ -67,21 +67,26 @@ export class PoolCore implements EntryOwner {
   private shutdownStarted = false
   /** Set when the shutdown deadline passed: the pool is being forced to stop. */
   private stoppedBy: FiberId.FiberId | undefined = undefined
+  /** Set when the callbacks' grace after the deadline is over too. */
+  private callbacksCut = false
 
   constructor(
     readonly config: ResolvedPoolConfig,
     private readonly clock: Clock.Clock,
-    runtime: Runtime.Runtime<never>,
+    private readonly runtime: Runtime.Runtime<never>,
     private readonly stats: PoolStats,
     private readonly shutdownDone: Deferred.Deferred<void>
   ) {
     this.timers = new Timers(runtime, clock)
     this.scheduler = new Scheduler<TaskEntry>({
       levels: Priority.levels,
-      keyLimit: (key) => config.keyLimits[key] ?? config.defaultKeyLimit ?? Infinity,
+      // `Object.hasOwn`: a key may be named like an Object.prototype member.
+      keyLimit: (key) =>
+        Object.hasOwn(config.keyLimits, key) ? config.keyLimits[key]! : config.defaultKeyLimit ?? Infinity,
       rateLimit: (key) => {
-        const rate = config.rateLimits[key]
-        return rate && { limit: rate.limit, intervalNanos: toNanos(rate.interval) }
+        if (!Object.hasOwn(config.rateLimits, key)) return undefined
+        const rate = config.rateLimits[key]!
+        return { limit: rate.limit, intervalNanos: toNanos(rate.interval) }
       },
       agingNanos: config.agingInterval && toNanos(config.agingInterval),
       wakeAt: (at, key) => {
@@ -89,6 +94,7 @@ export class PoolCore implements EntryOwner {
           key.wakeAt = undefined
           this.scheduler.refresh(key, this.now())
           this.dispatch()
+          if (this.accepting) this.admitWaiters()
         })
       }
     })
@@ -140,6 +146,9 @@ export class PoolCore implements EntryOwner {
       this.stats.onRejected("queue_full")
       return Effect.fail(this.queueFullError(valid.id, false))
     }
+    // With no queue room, it may be its key that holds the task back: be
+    // woken when the key may start again.
+    this.scheduler.wakeWhenStartable(entry.keyState, this.now())
     return Effect.async<TaskEntry, PoolShutdownError>((resume) => {
       const waiter: Waiter = { entry, resume }
       this.waiters.add(waiter)
@@ -153,8 +162,13 @@ export class PoolCore implements EntryOwner {
     return this.scheduler.size < this.config.queueSize || this.canStartNow(entry)
   }
 
+  /**
+   * Whether a new task may start on the spot: a worker is free, its key may
+   * start, and no task of its key is queued (the queued ones go first).
+   */
   private canStartNow(entry: TaskEntry): boolean {
-    return this.busy < this.config.workers && this.scheduler.canStart(entry.keyState, this.now())
+    const key = entry.keyState
+    return this.busy < this.config.workers && key.queued === 0 && this.scheduler.canStart(key, this.now())
   }
 
   /** Evicts a queued task of lower effective priority, if there is one. */
@@ -173,6 +187,9 @@ export class PoolCore implements EntryOwner {
     entry.seq = this.accepted++
     const now = this.now()
     entry.submittedAt = now
+    // A pause or rate window ending right now frees its key's queued tasks
+    // first, so that they are not overtaken.
+    this.timers.runDue(now)
     if (this.canStartNow(entry)) {
       this.scheduler.started(entry.keyState, now)
       this.spawnWorker(entry)
@@ -182,8 +199,9 @@ export class PoolCore implements EntryOwner {
       if (queueTimeout !== undefined && Duration.isFinite(queueTimeout)) {
         entry.deadline = this.timers.schedule(now + toNanos(queueTimeout), () => this.expire(entry, queueTimeout))
       }
+      this.onQueueChange(entry)
+      this.dispatch()
     }
-    this.onQueueChange(entry)
   }
 
   private admitWaiters(): void {
@@ -226,7 +244,8 @@ export class PoolCore implements EntryOwner {
 
   pauseKey(name: string, duration: Duration.Duration): void {
     const now = this.now()
-    this.scheduler.pause(this.scheduler.keyState(name), now + toNanos(duration), now)
+    const until = Duration.isFinite(duration) ? now + toNanos(duration) : forever
+    this.scheduler.pause(this.scheduler.keyState(name), until, now)
   }
 
   resumeKey(name: string): void {
@@ -236,14 +255,17 @@ export class PoolCore implements EntryOwner {
 
   // ---- workers ----
 
-  /** Starts queued tasks that may start now, while workers are free. */
+  /** Starts queued tasks that may start now, while workers are free, then lets waiting submitters in. */
   private dispatch(): void {
+    let started = false
     while (this.busy < this.config.workers && this.stoppedBy === undefined) {
       const entry = this.scheduler.take(this.now())
-      if (entry === undefined) return
+      if (entry === undefined) break
       this.leftQueue(entry)
       this.spawnWorker(entry)
+      started = true
     }
+    if (started && this.accepting) this.admitWaiters()
   }
 
   private spawnWorker(first: TaskEntry): void {
@@ -277,6 +299,7 @@ export class PoolCore implements EntryOwner {
           return Effect.flatMap(Effect.exit(restore(this.program(entry))), onExit)
         }
         const onExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, never, any> => {
+          endOfTask()
           const result = this.finish(current, exit)
           const callback = current.valid.task.callback
           if (callback === undefined || worker.doomed) {
@@ -284,15 +307,20 @@ export class PoolCore implements EntryOwner {
             return proceed()
           }
           return Effect.flatMap(Effect.exit(restore(this.callbackProgram(callback, result))), (callbackExit) => {
+            endOfTask()
             if (Exit.isFailure(callbackExit)) this.stats.onCallbackFailure()
             this.settle(current, result)
             return proceed()
           })
         }
-        const proceed = (): Effect.Effect<void, never, any> => {
-          // A task may have set fiber refs (`FiberRef.set`): the next task
-          // must start from the submitter's refs again.
+        // What a fiber of its own would do for a task as it ends: interrupt
+        // the fibers it forked, and drop the fiber refs it set
+        // (`FiberRef.set`), so that the next task starts from the submitter's.
+        const endOfTask = () => {
+          interruptChildren(fiber)
           if (currentFiberRefs(fiber) !== baseline) replaceFiberRefs(fiber, baseline)
+        }
+        const proceed = (): Effect.Effect<void, never, any> => {
           const next = this.next(origin, worker)
           return next === undefined ? Effect.void : run(next)
         }
@@ -404,19 +432,18 @@ export class PoolCore implements EntryOwner {
     const callback = entry.valid.task.callback
     if (callback === undefined) return this.settle(entry, result)
     entry.phase = Phase.Callback
-    // Once the pool is being forced to stop, a callback runs on the spot and
-    // is cut off at its first suspension, so that it cannot hold shutdown.
-    const stoppedBy = this.stoppedBy
-    const fiber = Runtime.runFork(entry.origin.runtime, this.callbackProgram(callback, result), {
-      immediate: stoppedBy !== undefined
-    })
+    // Once the callbacks' grace after the shutdown deadline is over, a
+    // callback runs on the spot and is cut off at its first suspension, so
+    // that it cannot hold shutdown.
+    const cut = this.callbacksCut
+    const fiber = Runtime.runFork(entry.origin.runtime, this.callbackProgram(callback, result), { immediate: cut })
     this.callbackFibers.add(fiber)
     fiber.addObserver((exit) => {
       this.callbackFibers.delete(fiber)
       if (Exit.isFailure(exit)) this.stats.onCallbackFailure()
       this.settle(entry, result)
     })
-    if (stoppedBy !== undefined) fiber.unsafeInterruptAsFork(stoppedBy)
+    if (cut) fiber.unsafeInterruptAsFork(this.stoppedBy!)
   }
 
   private settle(entry: TaskEntry, result: AnyResult): void {
@@ -436,8 +463,8 @@ export class PoolCore implements EntryOwner {
       return
     }
     const worker = entry.worker
-    // A callback is not cancelled, except when the pool is forced to stop.
-    const interruptible = entry.phase === Phase.Running || this.stoppedBy !== undefined
+    // A callback is not cancelled, except to end a forced shutdown.
+    const interruptible = entry.phase === Phase.Running || this.callbacksCut
     if (worker !== undefined && !worker.doomed && interruptible) {
       worker.doomed = true
       worker.cancelledBy = by
@@ -448,14 +475,14 @@ export class PoolCore implements EntryOwner {
   // ---- shutdown ----
 
   private checkIdle(): void {
-    if (this.unsettled === 0 && this.busy === 0 && this.idleWaiters.size > 0) {
+    if (this.isIdle() && this.idleWaiters.size > 0) {
       for (const resume of this.idleWaiters) resume()
       this.idleWaiters.clear()
     }
   }
 
   private readonly awaitIdle: Effect.Effect<void> = Effect.suspend(() =>
-    this.unsettled === 0 && this.busy === 0 ? Effect.void : Effect.async<void>((resume) => {
+    this.isIdle() ? Effect.void : Effect.async<void>((resume) => {
       const waiter = () => resume(Effect.void)
       this.idleWaiters.add(waiter)
       return Effect.sync(() => {
@@ -473,6 +500,10 @@ export class PoolCore implements EntryOwner {
     this.waiters.clear()
   }
 
+  /**
+   * At the shutdown deadline: queued tasks settle with `PoolShutdownError`
+   * and running ones are interrupted. Their callbacks still run.
+   */
   private forceStop(by: FiberId.FiberId): void {
     this.stoppedBy = by
     for (const entry of this.scheduler.removeAll(this.now())) {
@@ -481,7 +512,31 @@ export class PoolCore implements EntryOwner {
       this.settleUnrun(entry, Exit.fail(this.shutdownError(entry.taskId)))
     }
     for (const entry of this.running) this.cancel(entry, by)
+  }
+
+  /**
+   * After the callbacks' grace: callbacks still running are interrupted (and
+   * counted as callback failures), so that shutdown cannot hang on one.
+   */
+  private cutCallbacks(by: FiberId.FiberId): void {
+    this.callbacksCut = true
+    for (const entry of this.running) this.cancel(entry, by)
     for (const fiber of this.callbackFibers) fiber.unsafeInterruptAsFork(by)
+  }
+
+  private isIdle(): boolean {
+    return this.unsettled === 0 && this.busy === 0
+  }
+
+  /**
+   * How long callbacks may still run after the shutdown deadline: a few
+   * turns of the scheduler, no clock time, enough for a callback that logs,
+   * records or signals, not for one that waits on anything.
+   */
+  private callbackGrace(turns: number): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      turns === 0 || this.isIdle() ? Effect.void : Effect.zipRight(Effect.yieldNow(), this.callbackGrace(turns - 1))
+    )
   }
 
   private readonly drain: Effect.Effect<void> = Effect.uninterruptible(
@@ -492,17 +547,27 @@ export class PoolCore implements EntryOwner {
         Effect.flatMap((drained) => {
           if (Option.isSome(drained)) return Effect.void
           this.forceStop(fiber.id())
-          return this.awaitIdle
+          return this.callbackGrace(64).pipe(
+            Effect.zipRight(Effect.sync(() => this.cutCallbacks(fiber.id()))),
+            Effect.zipRight(this.awaitIdle)
+          )
         }),
         Effect.ensuring(Effect.sync(() => this.timers.close()))
       )
     })
   )
 
+  /**
+   * The drain runs on a fiber of its own, so that a caller that is itself
+   * one of the pool's tasks (a task that shuts its pool down) can be
+   * interrupted at the deadline like any other task.
+   */
   readonly shutdown: Effect.Effect<void> = Effect.suspend(() => {
-    if (this.shutdownStarted) return Deferred.await(this.shutdownDone)
-    this.shutdownStarted = true
-    return Effect.ensuring(this.drain, Deferred.done(this.shutdownDone, Exit.void))
+    if (!this.shutdownStarted) {
+      this.shutdownStarted = true
+      Runtime.runFork(this.runtime, Effect.ensuring(this.drain, Deferred.done(this.shutdownDone, Exit.void)))
+    }
+    return Deferred.await(this.shutdownDone)
   })
 
   shutdownError(taskId: string): PoolShutdownError {
@@ -517,8 +582,9 @@ export class PoolCore implements EntryOwner {
 
   readonly metrics: Effect.Effect<PoolMetrics> = Effect.sync(() => {
     const now = this.now()
-    const keys: Record<string, KeyMetrics> = {}
-    for (const key of this.scheduler.namedKeys()) keys[key.name!] = this.keyMetrics(key, now)
+    const keys = Object.fromEntries(
+      Array.from(this.scheduler.namedKeys(), (key) => [key.name!, this.keyMetrics(key, now)])
+    )
     return this.stats.snapshot(this.scheduler.size, this.running.size, keys)
   })
 

@@ -31,6 +31,13 @@ export interface RateLimit {
 }
 
 /**
+ * A pause with no end: only `resume` ends it.
+ *
+ * @internal
+ */
+export const forever = 2n ** 127n
+
+/**
  * The scheduling state of one key (or of the tasks without a key).
  *
  * @internal
@@ -271,6 +278,14 @@ export class Scheduler<T extends Schedulable<T>> {
     return candidate
   }
 
+  /**
+   * Asks for a wake-up when a key held by a pause or its rate window may
+   * start again, even with nothing of it queued (a submitter waits for it).
+   */
+  wakeWhenStartable(key: KeyState<T>, now: bigint): void {
+    this.startableOrWake(key, now)
+  }
+
   /** Puts the key in or out of each level's heap, as it may start now or not. */
   refresh(key: KeyState<T>, now: bigint): void {
     const startable = key.queued > 0 && this.startableOrWake(key, now)
@@ -300,7 +315,7 @@ export class Scheduler<T extends Schedulable<T>> {
   }
 
   private wake(key: KeyState<T>, at: bigint): void {
-    if (key.wakeAt !== undefined && key.wakeAt <= at) return
+    if (at === forever || (key.wakeAt !== undefined && key.wakeAt <= at)) return
     key.wakeAt = at
     this.options.wakeAt(at, key)
   }

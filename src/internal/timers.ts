@@ -73,9 +73,19 @@ export class Timers {
     this.armedFor = undefined
   }
 
+  /**
+   * Fires the timers that are due now, without waiting for the sleeper to
+   * wake: a submission at the very instant a pause ends must see the key as
+   * the timer will leave it.
+   */
+  runDue(now: bigint): void {
+    const next = this.heap.peek()
+    if (next === undefined || next.at > now || this.firing) return
+    this.fireDue()
+  }
+
   private fireDue(): void {
-    this.sleeper = undefined
-    this.armedFor = undefined
+    this.disarm()
     const now = this.clock.unsafeCurrentTimeNanos()
     this.firing = true
     for (let timer = this.heap.peek(); timer !== undefined && timer.at <= now; timer = this.heap.peek()) {
