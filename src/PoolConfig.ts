@@ -259,7 +259,7 @@ export const resolve = (options: PoolConfig | undefined = {}): Effect.Effect<Res
         keyLimits: decoded.keyLimits,
         defaultKeyLimit: decoded.defaultKeyLimit,
         rateLimits: decoded.rateLimits,
-        agingInterval: decoded.agingInterval,
+        agingInterval: finite(decoded.agingInterval),
         queueTimeout: finite(decoded.queueTimeout),
         overflow: decoded.overflow
       })

@@ -45,13 +45,23 @@ import type { TaskResult } from "./TaskResult.js"
 export interface Task<A, E = never, R = never> {
   readonly id: string
   readonly execute: Effect.Effect<A, E, R>
-  // A method signature, so that tasks of different types can share one batch.
-  callback?(result: TaskResult<A, E>): Effect.Effect<unknown, unknown, R>
+  readonly callback?: Callback<A, E, R> | undefined
   readonly priority?: Priority | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly key?: string | undefined
   readonly queueTimeout?: Duration.DurationInput | undefined
 }
+
+/**
+ * A task's callback. Its parameter is checked bivariantly (as a method's
+ * would be), so that tasks of different types can share one batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Callback<A, E, R> = {
+  bivariant(result: TaskResult<A, E>): Effect.Effect<unknown, unknown, R>
+}["bivariant"]
 
 /**
  * Helpers to extract the type parameters of a task.

@@ -69,8 +69,10 @@ describe("per-key concurrency limits", () => {
         yield* TestClock.adjust("10 millis")
         const metrics = yield* pool.metrics
         expect(metrics.keys["a"]!.running).toBeLessThanOrEqual(2)
-        // Work conserving: while tasks wait, every worker is busy.
-        if (metrics.queued > 0) expect(metrics.running).toBe(4)
+        // Work conserving: a worker is idle only when all that waits is a's, held by its limit.
+        if (metrics.queued > 0 && metrics.running < 4) {
+          expect(metrics.keys["a"]).toMatchObject({ running: 2, queued: metrics.queued })
+        }
       }
       yield* TestClock.adjust("10 seconds")
       yield* Effect.forEach(handles, (handle) => handle.join)
@@ -251,10 +253,10 @@ describe("task.key validation", () => {
 /**
  * A key is any non-empty string: a provider, a tenant, a user id. Keys that
  * happen to be names of `Object.prototype` members must behave like any
- * other key. The pool looks them up in the plain objects `keyLimits` and
- * `rateLimits` and finds inherited members there.
+ * other key, although `keyLimits` and `rateLimits` are plain objects that
+ * inherit such members.
  */
-describe("SPEC CHECK (review): keys named like Object.prototype members", () => {
+describe("keys named like Object.prototype members", () => {
   it.scoped.each(["constructor", "toString", "__proto__", "hasOwnProperty"])(
     "a task with key %s is accepted, runs, and gets the defaultKeyLimit",
     (key) =>

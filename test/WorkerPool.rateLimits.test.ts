@@ -321,16 +321,25 @@ describe("pauseKey and resumeKey", () => {
     }))
 })
 
-describe("SPEC CHECK (review): pauseKey with an infinite duration", () => {
-  it.scoped("pauseKey(key, Infinity) either pauses until resumeKey or fails with InvalidTaskError; it never dies", () =>
+describe("pauseKey with an infinite duration", () => {
+  it.scoped("pauseKey(key, Infinity) holds the key until resumeKey, and a shorter pause does not end it", () =>
     Effect.gen(function*() {
       const pool = yield* makePool({ workers: 1 })
+      const r = startRecorder()
       const exit = yield* Effect.exit(pool.pauseKey("a", Infinity))
-      expect(Exit.isSuccess(exit) || failureOf(exit) instanceof InvalidTaskError).toBe(true)
+      expect(Exit.isSuccess(exit)).toBe(true)
+      const a1 = yield* pool.submit(r.task("a1", "a"))
+      yield* pool.pauseKey("a", "1 second")
+      yield* TestClock.adjust("1 day")
+      expect(r.startOf("a1")).toBeUndefined()
+      expect((yield* pool.metrics).keys["a"]).toMatchObject({ paused: true, queued: 1 })
+      yield* pool.resumeKey("a")
+      yield* a1.join
+      expect(r.startOf("a1")).toBe(86_400_000)
     }))
 })
 
-describe("SPEC CHECK (review): a submitter waiting for room is admitted when a pause or rate window frees the queue", () => {
+describe("a submitter waiting for room is admitted when a pause or rate window frees the queue", () => {
   it.scoped("when a pause ends and the queued task starts, the waiting submit is accepted", () =>
     Effect.gen(function*() {
       const pool = yield* makePool({ workers: 2, queueSize: 1 })
@@ -378,7 +387,7 @@ describe("SPEC CHECK (review): a submitter waiting for room is admitted when a p
     }))
 })
 
-describe("SPEC CHECK (review): with queueSize 0, a submitter waiting for its key is admitted once the key may start", () => {
+describe("with queueSize 0, a submitter waiting for its key is admitted once the key may start", () => {
   it.scoped("a paused key: the waiting submit is accepted and runs when the pause ends, on an idle pool", () =>
     Effect.gen(function*() {
       const pool = yield* makePool({ workers: 2, queueSize: 0 })
@@ -406,12 +415,12 @@ describe("SPEC CHECK (review): with queueSize 0, a submitter waiting for its key
     }))
 })
 
-describe("SPEC CHECK (review): a task submitted as its key becomes startable does not overtake the key's queued tasks", () => {
+describe("a task submitted as its key becomes startable does not overtake the key's queued tasks", () => {
   // At the instant a pause or a rate window ends, the pool's wake-up timer
-  // and a new submission are both due. The submission is accepted first
-  // (its sleep was registered later, and the TestClock runs equal instants
-  // newest first) and, as the key may start again, runs at once: the older,
-  // higher-priority task of the same key queued all along is overtaken.
+  // and a new submission are both due, and the submission comes first (its
+  // sleep was registered later, and the TestClock runs equal instants newest
+  // first). The older, higher-priority task of the same key, queued all
+  // along, must still go first.
 
   it.scoped("pause: a Low task submitted at the end of the pause does not start before the Critical one queued", () =>
     Effect.gen(function*() {
@@ -449,5 +458,100 @@ describe("SPEC CHECK (review): a task submitted as its key becomes startable doe
       yield* critical.join
       yield* Effect.flatMap(Fiber.join(late), (handle) => handle.join)
       expect(Object.fromEntries(r.starts)).toStrictEqual({ first: 0, critical: 1000, low: 2000 })
+    }))
+})
+
+describe("resumeKey lets in a submitter waiting for the key with queueSize 0", () => {
+  // With queueSize 0 a submit for a paused key waits for the key itself.
+  // resumeKey starts nothing queued (there is nothing), and the waiting
+  // submitter is only let in when the original pause would have ended.
+  it.scoped("after resumeKey the waiting submit is accepted and its task runs at once", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 2, queueSize: 0 })
+      const r = startRecorder()
+      yield* pool.pauseKey("a", "1 minute")
+      const waiting = yield* Effect.fork(pool.submit(r.task("a1", "a")))
+      yield* TestClock.adjust("1 second")
+      expect(yield* isDone(waiting)).toBe(false)
+      yield* pool.resumeKey("a")
+      expect(yield* isDone(waiting)).toBe(true)
+      expect(r.startOf("a1")).toBe(1000)
+    }))
+
+  it.scoped("after resumeKey of an infinite pause the waiting submit is accepted", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 2, queueSize: 0 })
+      const r = startRecorder()
+      yield* pool.pauseKey("a", Infinity)
+      const waiting = yield* Effect.fork(pool.submit(r.task("a1", "a")))
+      expect(yield* isDone(waiting)).toBe(false)
+      yield* pool.resumeKey("a")
+      expect(yield* isDone(waiting)).toBe(true)
+      expect(r.startOf("a1")).toBe(0)
+    }))
+})
+
+describe("a submitter waiting for a key is let in when a pause it did not see at first ends", () => {
+  // A submit that finds no room asks for a wake-up only for what holds its
+  // key back at that moment, and only for the first reason checked (the
+  // concurrency limit before the pause). A pause requested later, or a pause
+  // behind the concurrency limit, never wakes the submitter: once the pool is
+  // idle it waits forever.
+  it.scoped("the key is paused after the submit began waiting for a worker", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 1, queueSize: 0 })
+      const r = startRecorder()
+      yield* pool.submit(r.task("busy", undefined, { ms: 1000 }))
+      const waiting = yield* Effect.fork(pool.submit(r.task("a1", "a")))
+      yield* yieldMany()
+      yield* pool.pauseKey("a", "2 seconds")
+      yield* TestClock.adjust("1999 millis")
+      expect(yield* isDone(waiting)).toBe(false)
+      yield* TestClock.adjust("1 millis")
+      expect(yield* isDone(waiting)).toBe(true)
+      expect(r.startOf("a1")).toBe(2000)
+    }))
+
+  it.scoped("the key is both at its concurrency limit and paused when the submit begins waiting", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 2, queueSize: 0, keyLimits: { a: 1 } })
+      const r = startRecorder()
+      yield* pool.submit(r.task("a1", "a", { ms: 1000 }))
+      yield* yieldMany()
+      yield* pool.pauseKey("a", "2 seconds")
+      const waiting = yield* Effect.fork(pool.submit(r.task("a2", "a")))
+      yield* TestClock.adjust("1999 millis")
+      expect(yield* isDone(waiting)).toBe(false)
+      yield* TestClock.adjust("1 millis")
+      expect(yield* isDone(waiting)).toBe(true)
+      expect(r.startOf("a2")).toBe(2000)
+    }))
+})
+
+describe("the queue never holds more than queueSize tasks when a pause ends at a submission", () => {
+  // At 1000 ms a submission of key b finds the worker free and is accepted
+  // to start at once. Accepting it first fires the timers due now: the end
+  // of a's pause starts a1 on that worker and lets the waiting a2 into the
+  // freed queue slot. b1 then finds no free worker and is queued as well,
+  // beyond queueSize.
+  it.scoped("queueSize 1: the queue holds at most one task, whatever arrives at the instant the pause ends", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 1, queueSize: 1 })
+      yield* pool.pauseKey("a", "1 second")
+      const hold = yield* makeGate
+      yield* pool.submit({ id: "a1", key: "a", execute: hold.execute })
+      const waiting = yield* Effect.fork(pool.submit({ id: "a2", key: "a", execute: Effect.void }))
+      yield* yieldMany()
+      const late = yield* Effect.fork(
+        Effect.zipRight(Effect.sleep("1 second"), pool.submit({ id: "b1", key: "b", execute: Effect.void }))
+      )
+      yield* TestClock.adjust("1 second")
+      yield* hold.awaitStarted
+      const metrics = yield* pool.metrics
+      expect(metrics.running).toBe(1)
+      expect(metrics.queued).toBeLessThanOrEqual(1)
+      yield* hold.open
+      yield* Fiber.join(waiting)
+      yield* Fiber.join(late)
     }))
 })

@@ -31,9 +31,12 @@ import { validateTask, type ValidTask } from "./validateTask.js"
 interface Waiter {
   readonly entry: TaskEntry
   readonly resume: (effect: Effect.Effect<TaskEntry, PoolShutdownError>) => void
+  admitted: boolean
 }
 
-const toNanos = (duration: Duration.Duration): bigint => Duration.unsafeToNanos(duration)
+/** An infinite duration is `forever`: later than any moment the clock will reach. */
+const toNanos = (duration: Duration.Duration): bigint =>
+  Duration.isFinite(duration) ? Duration.unsafeToNanos(duration) : forever
 
 /**
  * The dispatcher. Its state is plain data updated synchronously: JavaScript
@@ -94,7 +97,7 @@ export class PoolCore implements EntryOwner {
           key.wakeAt = undefined
           this.scheduler.refresh(key, this.now())
           this.dispatch()
-          if (this.accepting) this.admitWaiters()
+          this.admitWaiters()
         })
       }
     })
@@ -137,6 +140,9 @@ export class PoolCore implements EntryOwner {
       this.stats.onRejected("shutdown")
       return Effect.fail(this.shutdownError(valid.id))
     }
+    // A pause or rate window ending right now frees its key's queued tasks
+    // first, so that the room check sees them gone and they are not overtaken.
+    this.timers.runDue(this.now())
     const entry = new TaskEntry(this, valid, origin, this.scheduler.keyState(valid.key))
     if (this.hasRoomFor(entry) || (overflow === "evict-lowest" && this.evictFor(entry))) {
       this.accept(entry)
@@ -150,10 +156,14 @@ export class PoolCore implements EntryOwner {
     // woken when the key may start again.
     this.scheduler.wakeWhenStartable(entry.keyState, this.now())
     return Effect.async<TaskEntry, PoolShutdownError>((resume) => {
-      const waiter: Waiter = { entry, resume }
+      const waiter: Waiter = { entry, resume, admitted: false }
       this.waiters.add(waiter)
-      return Effect.sync(() => {
-        this.waiters.delete(waiter)
+      return Effect.withFiberRuntime<void>((fiber) => {
+        // Interrupted after it was let in but before it resumed: the task is
+        // cancelled, so that the interrupted submitter leaves nothing behind.
+        if (waiter.admitted) this.cancel(entry, fiber.id())
+        else this.waiters.delete(waiter)
+        return Effect.void
       })
     })
   }
@@ -187,9 +197,6 @@ export class PoolCore implements EntryOwner {
     entry.seq = this.accepted++
     const now = this.now()
     entry.submittedAt = now
-    // A pause or rate window ending right now frees its key's queued tasks
-    // first, so that they are not overtaken.
-    this.timers.runDue(now)
     if (this.canStartNow(entry)) {
       this.scheduler.started(entry.keyState, now)
       this.spawnWorker(entry)
@@ -204,11 +211,21 @@ export class PoolCore implements EntryOwner {
     }
   }
 
+  /**
+   * Lets waiting submitters in, oldest first, as far as there is room. A
+   * waiter whose task could only start at once (no queue room) and whose key
+   * is held by a pause or rate window gets a wake-up for when it ends.
+   */
   private admitWaiters(): void {
+    if (this.waiters.size === 0 || !this.accepting) return
     for (const waiter of this.waiters) {
       if (this.scheduler.size >= this.config.queueSize && this.busy >= this.config.workers) return
-      if (!this.hasRoomFor(waiter.entry)) continue
+      if (!this.hasRoomFor(waiter.entry)) {
+        this.scheduler.wakeWhenStartable(waiter.entry.keyState, this.now())
+        continue
+      }
       this.waiters.delete(waiter)
+      waiter.admitted = true
       this.accept(waiter.entry)
       waiter.resume(Effect.succeed(waiter.entry))
     }
@@ -239,33 +256,33 @@ export class PoolCore implements EntryOwner {
     this.unqueue(entry)
     this.stats.onExpired(entry.valid.priority)
     this.settleUnrun(entry, Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout, phase: "queued" })))
-    if (this.accepting) this.admitWaiters()
+    this.admitWaiters()
   }
 
   pauseKey(name: string, duration: Duration.Duration): void {
     const now = this.now()
-    const until = Duration.isFinite(duration) ? now + toNanos(duration) : forever
-    this.scheduler.pause(this.scheduler.keyState(name), until, now)
+    this.scheduler.pause(this.scheduler.keyState(name), now + toNanos(duration), now)
+    // waiters for this key now need a wake-up at the pause's end
+    this.admitWaiters()
   }
 
   resumeKey(name: string): void {
     this.scheduler.resume(this.scheduler.keyState(name), this.now())
     this.dispatch()
+    this.admitWaiters()
   }
 
   // ---- workers ----
 
   /** Starts queued tasks that may start now, while workers are free, then lets waiting submitters in. */
   private dispatch(): void {
-    let started = false
     while (this.busy < this.config.workers && this.stoppedBy === undefined) {
       const entry = this.scheduler.take(this.now())
       if (entry === undefined) break
       this.leftQueue(entry)
       this.spawnWorker(entry)
-      started = true
     }
-    if (started && this.accepting) this.admitWaiters()
+    this.admitWaiters()
   }
 
   private spawnWorker(first: TaskEntry): void {
@@ -459,7 +476,7 @@ export class PoolCore implements EntryOwner {
       this.unqueue(entry)
       this.stats.onSettledUnrun(entry.valid.priority)
       this.settleUnrun(entry, Exit.interrupt(by))
-      if (this.accepting) this.admitWaiters()
+      this.admitWaiters()
       return
     }
     const worker = entry.worker
@@ -552,7 +569,7 @@ export class PoolCore implements EntryOwner {
             Effect.zipRight(this.awaitIdle)
           )
         }),
-        Effect.ensuring(Effect.sync(() => this.timers.close()))
+        Effect.ensuring(this.timers.close)
       )
     })
   )

@@ -1,7 +1,7 @@
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as Runtime from "effect/Runtime"
 import { type HeapSlot, IndexedHeap } from "./heap.js"
 
@@ -17,16 +17,19 @@ export interface Timer extends HeapSlot {
 
 /**
  * All the pool's timers (queue deadlines, ends of pauses and of rate
- * windows) on one fiber: it sleeps on the pool's `Clock` until the earliest
- * one is due, so `TestClock` drives them all, and a pool with no timer pending
- * runs no fiber at all.
+ * windows) on one sleeping fiber: it sleeps on the pool's `Clock` until the
+ * earliest one is due, so `TestClock` drives them all, and a pool with no
+ * timer pending runs no fiber at all.
  *
  * @internal
  */
 export class Timers {
   private readonly heap = new IndexedHeap<Timer>((a, b) => a.at < b.at, (timer) => timer)
+  /** The sleeper that will fire the timers, and the moment it wakes. */
   private sleeper: Fiber.RuntimeFiber<void> | undefined = undefined
   private armedFor: bigint | undefined = undefined
+  /** Every sleeper not yet ended, replaced ones included, so that `close` leaves none. */
+  private readonly sleepers = new Set<Fiber.RuntimeFiber<void>>()
   private closed = false
   private firing = false
 
@@ -38,39 +41,12 @@ export class Timers {
   schedule(at: bigint, fire: () => void): Timer {
     const timer: Timer = { at, fire, heapIndex: -1 }
     this.heap.push(timer)
-    if (!this.firing && (this.armedFor === undefined || at < this.armedFor)) this.arm()
+    if (!this.firing) this.arm()
     return timer
   }
 
   cancel(timer: Timer): void {
     this.heap.remove(timer)
-  }
-
-  /** Stops the sleeper; timers scheduled afterwards never fire. */
-  close(): void {
-    this.closed = true
-    this.disarm()
-  }
-
-  private arm(): void {
-    this.disarm()
-    const next = this.heap.peek()
-    if (next === undefined || this.closed) return
-    this.armedFor = next.at
-    const delay = next.at - this.clock.unsafeCurrentTimeNanos()
-    this.sleeper = Runtime.runFork(
-      this.runtime,
-      Effect.zipRight(
-        this.clock.sleep(Duration.nanos(delay > 0n ? delay : 0n)),
-        Effect.sync(() => this.fireDue())
-      )
-    )
-  }
-
-  private disarm(): void {
-    this.sleeper?.unsafeInterruptAsFork(this.sleeper.id())
-    this.sleeper = undefined
-    this.armedFor = undefined
   }
 
   /**
@@ -80,12 +56,45 @@ export class Timers {
    */
   runDue(now: bigint): void {
     const next = this.heap.peek()
-    if (next === undefined || next.at > now || this.firing) return
-    this.fireDue()
+    if (next !== undefined && next.at <= now && !this.firing) this.fireDue()
+  }
+
+  /** Stops every sleeper and waits for them to end; timers scheduled afterwards never fire. */
+  readonly close: Effect.Effect<void> = Effect.suspend(() => {
+    this.closed = true
+    this.sleeper = undefined
+    this.armedFor = undefined
+    return Fiber.interruptAll(this.sleepers)
+  })
+
+  /** Makes sure a sleeper wakes no later than the earliest timer. */
+  private arm(): void {
+    const next = this.heap.peek()
+    if (next === undefined || this.closed) return
+    if (this.armedFor !== undefined && this.armedFor <= next.at) return
+    this.sleeper?.unsafeInterruptAsFork(this.sleeper.id())
+    const delay = next.at - this.clock.unsafeCurrentTimeNanos()
+    const sleeper: Fiber.RuntimeFiber<void> = Runtime.runFork(
+      this.runtime,
+      Effect.zipRight(
+        this.clock.sleep(Duration.nanos(delay > 0n ? delay : 0n)),
+        Effect.sync(() => {
+          if (this.sleeper !== sleeper) return
+          this.sleeper = undefined
+          this.armedFor = undefined
+          this.fireDue()
+        })
+      ),
+      // started on the next tick: never inside the caller's stack
+      { immediate: false }
+    )
+    this.sleepers.add(sleeper)
+    sleeper.addObserver(() => this.sleepers.delete(sleeper))
+    this.sleeper = sleeper
+    this.armedFor = next.at
   }
 
   private fireDue(): void {
-    this.disarm()
     const now = this.clock.unsafeCurrentTimeNanos()
     this.firing = true
     for (let timer = this.heap.peek(); timer !== undefined && timer.at <= now; timer = this.heap.peek()) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import { Timers } from "../../src/internal/timers.js"
@@ -108,9 +109,82 @@ describe("Timers", () => {
       const { fired, schedule, timers } = yield* makeTimers
       schedule("pending", 1000)
       yield* yieldMany()
-      timers.close()
+      yield* timers.close
       schedule("after-close", 500)
       yield* TestClock.adjust("10 seconds")
       expect(fired).toStrictEqual([])
+    }))
+})
+
+/**
+ * A clock moved by hand whose sleeps never end: the sleeper never fires, so
+ * only `runDue` can fire timers.
+ */
+const manualClock = () => {
+  let millis = 0
+  const clock = {
+    unsafeCurrentTimeMillis: () => millis,
+    unsafeCurrentTimeNanos: () => BigInt(millis) * 1_000_000n,
+    currentTimeMillis: Effect.sync(() => millis),
+    currentTimeNanos: Effect.sync(() => BigInt(millis) * 1_000_000n),
+    sleep: () => Effect.never
+  } as unknown as Clock.Clock
+  return { clock, set: (to: number) => void (millis = to) }
+}
+
+describe("Timers.runDue", () => {
+  it.effect("fires the timers due at the given instant at once, and only those, without the sleeper", () =>
+    Effect.gen(function*() {
+      const runtime = yield* Effect.runtime<never>()
+      const manual = manualClock()
+      const timers = new Timers(runtime, manual.clock)
+      const fired: Array<string> = []
+      timers.schedule(ms(1000), () => void fired.push("1000"))
+      timers.schedule(ms(1000), () => void fired.push("1000-bis"))
+      timers.schedule(ms(1500), () => void fired.push("1500"))
+      manual.set(999)
+      timers.runDue(ms(999))
+      expect(fired).toStrictEqual([])
+      manual.set(1000)
+      timers.runDue(ms(1000))
+      expect(fired.sort()).toStrictEqual(["1000", "1000-bis"])
+      manual.set(2000)
+      timers.runDue(ms(2000))
+      expect(fired).toHaveLength(3)
+      expect(fired[2]).toBe("1500")
+      yield* timers.close
+    }))
+
+  it.effect("does nothing when called from a timer that is firing; a timer it schedules then still fires in that round", () =>
+    Effect.gen(function*() {
+      const runtime = yield* Effect.runtime<never>()
+      const manual = manualClock()
+      const timers = new Timers(runtime, manual.clock)
+      const fired: Array<string> = []
+      timers.schedule(ms(100), () => {
+        fired.push("outer")
+        timers.schedule(ms(100), () => void fired.push("inner"))
+        timers.runDue(ms(100))
+        fired.push("outer-end")
+      })
+      manual.set(100)
+      timers.runDue(ms(100))
+      expect(fired).toStrictEqual(["outer", "outer-end", "inner"])
+      yield* timers.close
+    }))
+
+  it.effect("a cancelled timer is not fired by runDue", () =>
+    Effect.gen(function*() {
+      const runtime = yield* Effect.runtime<never>()
+      const manual = manualClock()
+      const timers = new Timers(runtime, manual.clock)
+      const fired: Array<string> = []
+      const cancelled = timers.schedule(ms(10), () => void fired.push("cancelled"))
+      timers.schedule(ms(20), () => void fired.push("kept"))
+      timers.cancel(cancelled)
+      manual.set(20)
+      timers.runDue(ms(20))
+      expect(fired).toStrictEqual(["kept"])
+      yield* timers.close
     }))
 })

@@ -1,0 +1,195 @@
+/**
+ * The contenders of `npm run bench`: a hand-written promise pool (the
+ * floor), the npm peers behind one small adapter each, and our pool in its
+ * three configurations.
+ */
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import { NoopSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import * as asyncLib from "async"
+import { Effect } from "effect"
+import fastq from "fastq"
+import pLimit from "p-limit"
+import PQueue from "p-queue"
+import type { PoolConfig, Task } from "../src/index.js"
+
+/** A promise task of the promise contenders. */
+export type Job = () => Promise<void>
+
+/** One shared settled promise: a task that does nothing allocates nothing. */
+export const resolved: Promise<void> = Promise.resolve()
+
+/**
+ * A queue of one npm library: `push` hands it a task and returns the
+ * promise of that task's completion. `priority` goes from 0 to 3, 3 the most
+ * urgent (our pool's convention); each adapter maps it to its library's.
+ */
+export interface PromiseQueue {
+  readonly push: (job: Job, priority: number) => Promise<void>
+}
+
+export interface QueueLibrary {
+  readonly name: string
+  readonly make: (concurrency: number) => PromiseQueue
+}
+
+const runJob = (job: Job): Promise<void> => job()
+
+/** The callback-style worker of async.queue and async.priorityQueue. */
+const asyncWorker = (job: Job, callback: (error?: Error | null) => void): void => {
+  job().then(() => callback(), callback)
+}
+
+export const pLimitLibrary: QueueLibrary = {
+  name: "p-limit",
+  make: (concurrency) => {
+    const limit = pLimit(concurrency)
+    return { push: (job) => limit(job) }
+  }
+}
+
+export const pQueueLibrary: QueueLibrary = {
+  name: "p-queue",
+  make: (concurrency) => {
+    const queue = new PQueue({ concurrency })
+    return { push: (job) => queue.add(job) }
+  }
+}
+
+/** p-queue with its `priority` option (higher runs first, as ours). */
+export const pQueuePriorityLibrary: QueueLibrary = {
+  name: "p-queue (priority option)",
+  make: (concurrency) => {
+    const queue = new PQueue({ concurrency })
+    return { push: (job, priority) => queue.add(job, { priority }) }
+  }
+}
+
+export const fastqLibrary: QueueLibrary = {
+  name: "fastq (promise API)",
+  make: (concurrency) => {
+    const queue = fastq.promise(runJob, concurrency)
+    return { push: (job) => queue.push(job) }
+  }
+}
+
+export const asyncQueueLibrary: QueueLibrary = {
+  name: "async.queue",
+  make: (concurrency) => {
+    const queue = asyncLib.queue<Job>(asyncWorker, concurrency)
+    return { push: (job) => queue.push<void>(job) }
+  }
+}
+
+/** async.priorityQueue: a lower number runs first, so priority p becomes 3 - p. */
+export const asyncPriorityQueueLibrary: QueueLibrary = {
+  name: "async.priorityQueue",
+  make: (concurrency) => {
+    const queue = asyncLib.priorityQueue<Job>(asyncWorker, concurrency)
+    return { push: (job, priority) => queue.push<void>(job, 3 - priority) }
+  }
+}
+
+/**
+ * The floor: `concurrency` async loops pulling the next task from an
+ * array. No per-task promise, no queue: the jobs array is the queue, read
+ * lazily.
+ */
+export const rawLoops = (jobs: ReadonlyArray<Job>, concurrency: number): Promise<unknown> => {
+  let next = 0
+  const loop = async () => {
+    while (next < jobs.length) await jobs[next++]!()
+  }
+  return Promise.all(Array.from({ length: concurrency }, loop))
+}
+
+/**
+ * The floor with priorities: four FIFO buckets (arrays with a head index),
+ * and up to `concurrency` async loops, each taking the oldest task of the
+ * highest non-empty bucket. `done` resolves once every loop has run out of
+ * tasks.
+ */
+export const rawBuckets = (concurrency: number) => {
+  const buckets: Array<Array<Job | undefined>> = [[], [], [], []]
+  const heads = [0, 0, 0, 0]
+  const loops: Array<Promise<void>> = []
+  let active = 0
+  const take = (): Job | undefined => {
+    for (let level = 3; level >= 0; level--) {
+      const bucket = buckets[level]!
+      const head = heads[level]!
+      if (head < bucket.length) {
+        const job = bucket[head]
+        bucket[head] = undefined
+        heads[level] = head + 1
+        return job
+      }
+    }
+    return undefined
+  }
+  const loop = async () => {
+    for (let job = take(); job !== undefined; job = take()) await job()
+    active--
+  }
+  return {
+    push: (job: Job, priority: number): void => {
+      buckets[priority]!.push(job)
+      if (active < concurrency) {
+        active++
+        loops.push(loop())
+      }
+    },
+    done: (): Promise<unknown> => Promise.all(loops)
+  }
+}
+
+// ---- our pool ----
+
+/**
+ * One configuration of our pool: the options besides `workers` and
+ * `queueSize`, whether its tasks carry keys, and whether the program runs
+ * inside a span with an OpenTelemetry tracer installed.
+ */
+export interface PoolVariant {
+  readonly name: string
+  readonly options: PoolConfig
+  readonly keyed: boolean
+  readonly traced: boolean
+}
+
+export const keys: ReadonlyArray<string> = Array.from({ length: 8 }, (_, i) => `key-${i}`)
+
+/** Limits of the 8 keys that never bind: each key may use every worker. */
+const generousKeyLimits = (workers: number): Record<string, number> =>
+  Object.fromEntries(keys.map((key) => [key, workers]))
+
+export const poolVariants = (workers: number): ReadonlyArray<PoolVariant> => [
+  { name: "pool (bare)", options: { enableMetrics: false }, keyed: false, traced: false },
+  {
+    name: "pool (timeout + metrics)",
+    options: { enableMetrics: true, taskTimeout: "1 minute" },
+    keyed: false,
+    traced: false
+  },
+  {
+    name: "pool (keys + aging + tracer)",
+    options: { enableMetrics: true, keyLimits: generousKeyLimits(workers), agingInterval: "10 seconds" },
+    keyed: true,
+    traced: true
+  }
+]
+
+/** The task `i` of a variant: with a key (spread over 8) when the variant is keyed. */
+export const withKey = <A, E, R>(variant: PoolVariant, i: number, task: Task<A, E, R>): Task<A, E, R> =>
+  variant.keyed ? { ...task, key: keys[i % keys.length]! } : task
+
+/** An OpenTelemetry tracer that records every span and exports none. */
+const tracer = NodeSdk.layer(() => ({
+  resource: { serviceName: "bench" },
+  spanProcessor: new NoopSpanProcessor()
+}))
+
+/** Runs a program of a variant: inside a span with the tracer installed when the variant is traced. */
+export const runVariant = <A, E>(variant: PoolVariant, program: Effect.Effect<A, E>): Promise<A> =>
+  Effect.runPromise(
+    variant.traced ? program.pipe(Effect.withSpan("bench"), Effect.provide(tracer)) : program
+  )

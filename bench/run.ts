@@ -1,0 +1,232 @@
+/**
+ * `npm run bench`: the benchmark suite, in one process
+ * (`node --expose-gc --import tsx bench/run.ts`).
+ *
+ * Workloads (see bench/workloads.ts and shared/notes/performance-baselines.md):
+ * - W1 overhead: 200,000 tasks that do nothing, concurrency 16.
+ * - W2 io: 20,000 tasks each awaiting a 1 ms timer, concurrency 256 (ideal 78 ms).
+ * - W3 priority: 50,000 tasks with random priorities 0..3 submitted at once,
+ *   concurrency 8, with a check of the start order.
+ * - W5 memory: 1,000,000 tasks queued at once, concurrency 4: live heap per
+ *   queued task and time to drain; and our pool's `submitBatch` over a lazy
+ *   generator.
+ *
+ * Contenders: a hand-written promise pool (the floor), p-limit, p-queue,
+ * fastq, async.queue / async.priorityQueue, `Effect.forEach`, and our pool
+ * bare (metrics off), with a task timeout and metrics, and with keys, aging
+ * and an OpenTelemetry tracer. Each workload runs one warm-up round and 5
+ * measured rounds (W5: 3, after a warm-up at a tenth of the size), the order
+ * of the contenders rotated each round; the harness (bench/harness.ts) says
+ * why it is our own.
+ *
+ * Writes bench/results/<YYYY-MM-DD>.json (every sample, machine and
+ * versions), bench/results/<YYYY-MM-DD>.md (a table per workload) and
+ * bench/results/chart.svg. A run that is not the full suite (`--quick`,
+ * `--only`, `--rounds`) writes to names with a suffix, such as
+ * `<date>-quick.json` and `chart-quick.svg`, and leaves the full run's files alone.
+ *
+ * Options:
+ *   --quick          smaller counts (a tenth, W5 a twentieth), 1 round, no warm-up: a smoke run
+ *   --only W1,W3     run only these workloads
+ *   --rounds N       measured rounds of W1-W3 (default 5); W5 runs min(N, 3)
+ */
+import { execSync } from "node:child_process"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import { renderChart } from "./chart.js"
+import { noiseMeter, runRounds } from "./harness.js"
+import { machineLine, markdownReport, markdownTable, type Machine, summarize, type WorkloadSummary } from "./report.js"
+import { allWorkloads, makeWorkload, type Sizes, type WorkloadId } from "./workloads.js"
+
+const argv = process.argv.slice(2)
+
+const optionValue = (name: string): string | undefined => {
+  const inline = argv.find((arg) => arg.startsWith(`--${name}=`))
+  if (inline !== undefined) return inline.slice(name.length + 3)
+  const index = argv.indexOf(`--${name}`)
+  return index >= 0 ? argv[index + 1] : undefined
+}
+
+const known = new Set(["--quick", "--only", "--rounds"])
+for (const [i, arg] of argv.entries()) {
+  const flag = arg.split("=")[0]!
+  const isValue = i > 0 && (argv[i - 1] === "--only" || argv[i - 1] === "--rounds")
+  if (!isValue && !known.has(flag)) {
+    console.error(`unknown option ${arg}; the options are --quick, --only W1,W2,W3,W5 and --rounds N`)
+    process.exit(2)
+  }
+}
+
+const quick = argv.includes("--quick")
+const onlyArg = optionValue("only")
+const only: ReadonlyArray<WorkloadId> = onlyArg === undefined
+  ? allWorkloads
+  : onlyArg.split(",").map((id) => id.trim().toUpperCase()).map((id) => {
+    if (!(allWorkloads as ReadonlyArray<string>).includes(id)) {
+      console.error(`unknown workload ${id}; the workloads are ${allWorkloads.join(", ")}`)
+      process.exit(2)
+    }
+    return id as WorkloadId
+  })
+const roundsArg = optionValue("rounds")
+const rounds = roundsArg === undefined ? (quick ? 1 : 5) : Number(roundsArg)
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`--rounds expects an integer >= 1, got ${roundsArg}`)
+  process.exit(2)
+}
+
+const sizes: Sizes = quick
+  ? {
+    w1: 20_000,
+    w2: 2_000,
+    w3: 5_000,
+    w5: 50_000,
+    rounds,
+    w5Rounds: Math.min(rounds, 3),
+    warmup: false,
+    w5WarmupFraction: 0.1,
+    batchQueueSizes: [1_024, 16_384]
+  }
+  : {
+    w1: 200_000,
+    w2: 20_000,
+    w3: 50_000,
+    w5: 1_000_000,
+    rounds,
+    w5Rounds: Math.min(rounds, 3),
+    warmup: true,
+    w5WarmupFraction: 0.1,
+    batchQueueSizes: [1_024, 16_384]
+  }
+
+// ---- machine and versions ----
+
+const root = new URL("../", import.meta.url)
+
+const versionOf = (name: string): string => {
+  try {
+    return (JSON.parse(readFileSync(new URL(`node_modules/${name}/package.json`, root), "utf8")) as { version: string })
+      .version
+  } catch {
+    return "not installed"
+  }
+}
+
+const gitRevision = (): string => {
+  try {
+    const head = execSync("git rev-parse --short HEAD", { cwd: root, stdio: ["ignore", "pipe", "ignore"] }).toString().trim()
+    const dirty = execSync("git status --porcelain -- src", { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
+      .toString().trim().length > 0
+    return dirty ? `${head} (src/ modified)` : head
+  } catch {
+    return "unknown"
+  }
+}
+
+const ownVersion = (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { version: string }).version
+
+const machine: Machine = {
+  node: process.version,
+  platform: os.platform(),
+  arch: os.arch(),
+  cpuModel: os.cpus()[0]?.model ?? "unknown",
+  cores: os.cpus().length,
+  totalMemoryGiB: os.totalmem() / 1024 ** 3,
+  packages: {
+    "@helixagent/concurrency": `${ownVersion} @ ${gitRevision()}`,
+    effect: versionOf("effect"),
+    "@effect/opentelemetry": versionOf("@effect/opentelemetry"),
+    "@opentelemetry/sdk-trace-base": versionOf("@opentelemetry/sdk-trace-base"),
+    "p-queue": versionOf("p-queue"),
+    "p-limit": versionOf("p-limit"),
+    fastq: versionOf("fastq"),
+    async: versionOf("async"),
+    tsx: versionOf("tsx")
+  }
+}
+
+const pad = (n: number) => String(n).padStart(2, "0")
+const today = new Date()
+const date = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`
+const full = !quick && onlyArg === undefined && roundsArg === undefined
+const suffix = full ? "" : [
+  quick ? "-quick" : "",
+  onlyArg !== undefined ? `-${only.join("-")}` : "",
+  roundsArg !== undefined ? `-r${rounds}` : ""
+].join("")
+
+// ---- run ----
+
+console.log(`@helixagent/concurrency benchmarks${quick ? " (quick smoke run)" : ""}: ${only.join(", ")}`)
+console.log(machineLine(machine))
+console.log("")
+
+const whole = noiseMeter(os.loadavg)
+const summaries: Array<WorkloadSummary> = []
+const records: Array<unknown> = []
+for (const id of only) {
+  const workload = makeWorkload(id, sizes)
+  console.log(`== ${workload.title}`)
+  console.log(
+    `   ${workload.rounds} measured round(s)${workload.warmup !== undefined ? " after a warm-up" : ", no warm-up"}`
+  )
+  const meter = noiseMeter(os.loadavg)
+  const results = await runRounds(workload.contenders, {
+    rounds: workload.rounds,
+    warmup: workload.warmup,
+    onSample: (contender, sample) => {
+      const label = sample.round === 0 ? "warm-up" : `round ${sample.round}`
+      const heap = sample.heapBytes === undefined ? "" : `  heap ${(sample.heapBytes / 1024 / 1024).toFixed(1)} MB`
+      console.log(
+        `   ${label.padEnd(8)} ${contender.name.padEnd(44)} ${sample.ms.toFixed(1).padStart(10)} ms${heap}`
+      )
+    }
+  })
+  const noise = meter()
+  const summary = summarize({ workload, results, noise })
+  summaries.push(summary)
+  records.push({ ...summary, samples: results })
+  console.log("")
+  console.log(markdownTable(summary))
+  console.log("")
+}
+const noise = whole()
+
+// ---- write ----
+
+const resultsDir = new URL("bench/results/", root)
+mkdirSync(resultsDir, { recursive: true })
+const report = markdownReport({ date, machine, wallMs: noise.wallMs, args: argv, workloads: summaries, noise })
+writeFileSync(
+  new URL(`${date}${suffix}.json`, resultsDir),
+  JSON.stringify(
+    {
+      date,
+      finishedAt: new Date().toISOString(),
+      command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
+      quick,
+      wallMs: noise.wallMs,
+      noise,
+      machine,
+      sizes,
+      workloads: records
+    },
+    null,
+    2
+  ) + "\n"
+)
+writeFileSync(new URL(`${date}${suffix}.md`, resultsDir), report)
+writeFileSync(
+  new URL(`chart${suffix}.svg`, resultsDir),
+  renderChart(summaries, [
+    `${date}${quick ? " (quick smoke run)" : ""}: ${machineLine(machine)}`,
+    `Median of the measured rounds (W1-W3: ${sizes.rounds}, W5: ${sizes.w5Rounds}); W5 bars are drain time / 1,000,000 queued tasks${
+      quick ? " (quick: fewer tasks)" : ""
+    }.`,
+    `Wall time of the run ${(noise.wallMs / 1000).toFixed(0)} s; other processes kept ${
+      noise.otherCores === undefined ? "an unknown share" : `${noise.otherCores.toFixed(2)} of ${machine.cores} cores`
+    } busy on average.`
+  ])
+)
+console.log(`wrote bench/results/${date}${suffix}.json, ${date}${suffix}.md and chart${suffix}.svg`)
+console.log(`wall time ${(noise.wallMs / 1000).toFixed(1)} s`)
