@@ -172,6 +172,21 @@ export const make = (
 
 const overflowPolicies: ReadonlySet<OverflowPolicy> = new Set(["backpressure", "reject", "evict-lowest"])
 
+/** What is wrong with submit options (JavaScript callers may send anything), if anything. */
+const checkSubmitOptions = (task: unknown, options: unknown): InvalidTaskError | undefined => {
+  if (typeof options !== "object" || options === null) {
+    return invalidArgument(task, "options", options, "expected an object such as { overflow: \"reject\" }")
+  }
+  for (const field in options) {
+    if (field !== "overflow") return invalidArgument(task, field, (options as Record<string, unknown>)[field], "unknown submit option; the options are overflow")
+  }
+  const overflow = (options as SubmitOptions).overflow
+  if (overflow !== undefined && !overflowPolicies.has(overflow)) {
+    return invalidArgument(task, "overflow", overflow, `expected one of ${[...overflowPolicies].join(", ")}`)
+  }
+  return undefined
+}
+
 const isKey = (key: unknown): key is string => typeof key === "string" && key.length > 0
 
 const invalidArgument = (task: unknown, field: string, value: unknown, reason: string) =>
@@ -193,11 +208,11 @@ const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<Work
     const service: WorkerPoolService = {
       config,
       submit: (task: Task.Any, options?: SubmitOptions) =>
-        Effect.suspend(() => {
-          const overflow = options?.overflow ?? config.overflow
-          return overflowPolicies.has(overflow)
-            ? core.submit(task, overflow)
-            : Effect.fail(invalidArgument(task, "overflow", overflow, `expected one of ${[...overflowPolicies].join(", ")}`))
+        options === undefined ? core.submit(task, config.overflow) : Effect.suspend(() => {
+          const problem = checkSubmitOptions(task, options)
+          return problem === undefined
+            ? core.submit(task, options.overflow ?? config.overflow)
+            : Effect.fail(problem)
         }),
       trySubmit: (task) => core.submit(task, "reject"),
       pauseKey: (key, duration) =>

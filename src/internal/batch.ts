@@ -33,9 +33,21 @@ export const runAll = (
 ): Effect.Effect<ReadonlyArray<AnyResult>, InvalidTaskError, any> =>
   Effect.withFiberRuntime((fiber, status) => {
     const valid: Array<ValidTask> = []
+    const ids = new Set<string>()
     for (const task of tasks) {
       const checked = validateTask(task)
       if (checked instanceof InvalidTaskError) return Effect.fail(checked)
+      if (ids.has(checked.id)) {
+        return Effect.fail(
+          new InvalidTaskError({
+            taskId: checked.id,
+            field: "id",
+            value: checked.id,
+            reason: "two tasks of the batch share this id"
+          })
+        )
+      }
+      ids.add(checked.id)
       valid.push(checked)
     }
     const origin = originOf(fiber, status.runtimeFlags)
@@ -50,7 +62,7 @@ export const runAll = (
           Effect.catchTag("PoolShutdownError", (error) => Effect.succeed(Effect.succeed(refused(task, error))))
         )).pipe(
           Effect.flatMap((results) => restore(Effect.all(results))),
-          Effect.onInterrupt(() => Effect.forEach(accepted, (entry) => entry.cancel, { discard: true }))
+          Effect.onError(() => Effect.forEach(accepted, (entry) => entry.cancel, { discard: true }))
         )
     )
   })

@@ -60,6 +60,8 @@ export class PoolCore implements EntryOwner {
   private readonly timers: Timers
   private readonly running = new Set<TaskEntry>()
   private readonly waiters = new Set<Waiter>()
+  /** Ids of the tasks queued, running or waiting to enter: no two may share one. */
+  private readonly ids = new Set<string>()
   /** Fibers running callbacks of tasks settled off a worker. */
   private readonly callbackFibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
   private readonly idleWaiters = new Set<() => void>()
@@ -125,26 +127,41 @@ export class PoolCore implements EntryOwner {
     })
   }
 
-  offer(valid: ValidTask, origin: Origin, overflow: "backpressure"): Effect.Effect<TaskEntry, PoolShutdownError>
+  offer(
+    valid: ValidTask,
+    origin: Origin,
+    overflow: "backpressure"
+  ): Effect.Effect<TaskEntry, PoolShutdownError | InvalidTaskError>
   offer(
     valid: ValidTask,
     origin: Origin,
     overflow: OverflowPolicy
-  ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError>
+  ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError | InvalidTaskError>
   offer(
     valid: ValidTask,
     origin: Origin,
     overflow: OverflowPolicy
-  ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError> {
+  ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError | InvalidTaskError> {
     if (!this.accepting) {
       this.stats.onRejected("shutdown")
       return Effect.fail(this.shutdownError(valid.id))
+    }
+    if (this.ids.has(valid.id)) {
+      return Effect.fail(
+        new InvalidTaskError({
+          taskId: valid.id,
+          field: "id",
+          value: valid.id,
+          reason: "another task with this id is queued, running or waiting to enter this pool"
+        })
+      )
     }
     // A pause or rate window ending right now frees its key's queued tasks
     // first, so that the room check sees them gone and they are not overtaken.
     this.timers.runDue(this.now())
     const entry = new TaskEntry(this, valid, origin, this.scheduler.keyState(valid.key))
     if (this.hasRoomFor(entry) || (overflow === "evict-lowest" && this.evictFor(entry))) {
+      this.ids.add(valid.id)
       this.accept(entry)
       return Effect.succeed(entry)
     }
@@ -158,11 +175,15 @@ export class PoolCore implements EntryOwner {
     return Effect.async<TaskEntry, PoolShutdownError>((resume) => {
       const waiter: Waiter = { entry, resume, admitted: false }
       this.waiters.add(waiter)
+      this.ids.add(valid.id)
       return Effect.withFiberRuntime<void>((fiber) => {
         // Interrupted after it was let in but before it resumed: the task is
         // cancelled, so that the interrupted submitter leaves nothing behind.
-        if (waiter.admitted) this.cancel(entry, fiber.id())
-        else this.waiters.delete(waiter)
+        if (waiter.admitted) {
+          this.cancel(entry, fiber.id())
+        } else if (this.waiters.delete(waiter)) {
+          this.ids.delete(valid.id)
+        }
         return Effect.void
       })
     })
@@ -466,6 +487,7 @@ export class PoolCore implements EntryOwner {
   private settle(entry: TaskEntry, result: AnyResult): void {
     if (this.running.delete(entry)) this.stats.onRunning(this.running.size)
     entry.worker = undefined
+    this.ids.delete(entry.taskId)
     this.unsettled--
     entry.settle(result)
     this.checkIdle()
@@ -512,6 +534,7 @@ export class PoolCore implements EntryOwner {
     this.accepting = false
     for (const waiter of this.waiters) {
       this.stats.onRejected("shutdown")
+      this.ids.delete(waiter.entry.taskId)
       waiter.resume(Effect.fail(this.shutdownError(waiter.entry.taskId)))
     }
     this.waiters.clear()

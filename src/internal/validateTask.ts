@@ -22,6 +22,8 @@ export interface ValidTask {
   readonly queueTimeout: Duration.Duration | undefined
 }
 
+const taskFields: ReadonlySet<string> = new Set(["id", "execute", "callback", "priority", "timeout", "key", "queueTimeout"])
+
 const invalid = (taskId: string | undefined, field: string, value: unknown, reason: string) =>
   new InvalidTaskError({ taskId, field, value, reason })
 
@@ -35,6 +37,16 @@ export const validateTask = (task: unknown): ValidTask | InvalidTaskError => {
     return invalid(undefined, "task", task, "expected a task object with an id and an execute effect")
   }
   const { callback, execute, id, key, priority, queueTimeout, timeout } = task as Record<string, unknown>
+  for (const field in task) {
+    if (!taskFields.has(field)) {
+      return invalid(
+        typeof id === "string" ? id : undefined,
+        field,
+        (task as Record<string, unknown>)[field],
+        `unknown field; a task has ${[...taskFields].join(", ")}`
+      )
+    }
+  }
   if (typeof id !== "string" || id.length === 0) {
     return invalid(undefined, "id", id, "expected a non-empty string")
   }
