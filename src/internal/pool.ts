@@ -14,8 +14,9 @@ import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
 import { currentFiberRefs, interruptChildren, replaceFiberRefs } from "./fiberInternals.js"
 import { outcomeOf } from "./outcome.js"
-import { forever, type KeyState, Scheduler } from "./scheduler.js"
+import { type KeyState, Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
+import * as Stopwatch from "./stopwatch.js"
 import {
   type AnyResult,
   type EntryOwner,
@@ -34,9 +35,8 @@ interface Waiter {
   admitted: boolean
 }
 
-/** An infinite duration is `forever`: later than any moment the clock will reach. */
-const toNanos = (duration: Duration.Duration): bigint =>
-  Duration.isFinite(duration) ? Duration.unsafeToNanos(duration) : forever
+/** Milliseconds, as the pool's stopwatch counts them; an infinite duration is `Infinity` (forever). */
+const toMillis = (duration: Duration.Duration): number => Duration.toMillis(duration)
 
 /**
  * The dispatcher. Its state is plain data updated synchronously: JavaScript
@@ -82,7 +82,8 @@ export class PoolCore implements EntryOwner {
     private readonly stats: PoolStats,
     private readonly shutdownDone: Deferred.Deferred<void>
   ) {
-    this.timers = new Timers(runtime, clock)
+    this.now = Stopwatch.make(clock)
+    this.timers = new Timers(runtime, clock, this.now)
     this.scheduler = new Scheduler<TaskEntry>({
       levels: Priority.levels,
       // `Object.hasOwn`: a key may be named like an Object.prototype member.
@@ -91,9 +92,9 @@ export class PoolCore implements EntryOwner {
       rateLimit: (key) => {
         if (!Object.hasOwn(config.rateLimits, key)) return undefined
         const rate = config.rateLimits[key]!
-        return { limit: rate.limit, intervalNanos: toNanos(rate.interval) }
+        return { limit: rate.limit, intervalMillis: toMillis(rate.interval) }
       },
-      agingNanos: config.agingInterval && toNanos(config.agingInterval),
+      agingMillis: config.agingInterval && toMillis(config.agingInterval),
       wakeAt: (at, key) => {
         this.timers.schedule(at, () => {
           key.wakeAt = undefined
@@ -105,9 +106,8 @@ export class PoolCore implements EntryOwner {
     })
   }
 
-  private now(): bigint {
-    return this.clock.unsafeCurrentTimeNanos()
-  }
+  /** The pool's time in milliseconds (see `stopwatch.ts`). */
+  private readonly now: () => number
 
   // ---- submission ----
 
@@ -117,7 +117,7 @@ export class PoolCore implements EntryOwner {
       if (valid instanceof InvalidTaskError) return Effect.fail(valid)
       const span = fiber.currentSpan
       if (span !== undefined && span._tag === "Span") {
-        span.event("WorkerPool.submit", this.now(), {
+        span.event("WorkerPool.submit", this.clock.unsafeCurrentTimeNanos(), {
           "task.id": valid.id,
           "task.priority": valid.priority,
           "pool.name": this.config.name
@@ -225,7 +225,7 @@ export class PoolCore implements EntryOwner {
       this.scheduler.enqueue(entry, now)
       const queueTimeout = entry.valid.queueTimeout ?? this.config.queueTimeout
       if (queueTimeout !== undefined && Duration.isFinite(queueTimeout)) {
-        entry.deadline = this.timers.schedule(now + toNanos(queueTimeout), () => this.expire(entry, queueTimeout))
+        entry.deadline = this.timers.schedule(now + toMillis(queueTimeout), () => this.expire(entry, queueTimeout))
       }
       this.onQueueChange(entry)
       this.dispatch()
@@ -282,7 +282,7 @@ export class PoolCore implements EntryOwner {
 
   pauseKey(name: string, duration: Duration.Duration): void {
     const now = this.now()
-    this.scheduler.pause(this.scheduler.keyState(name), now + toNanos(duration), now)
+    this.scheduler.pause(this.scheduler.keyState(name), now + toMillis(duration), now)
     // waiters for this key now need a wake-up at the pause's end
     this.admitWaiters()
   }
@@ -390,7 +390,7 @@ export class PoolCore implements EntryOwner {
     this.stats.onRunning(this.running.size)
     entry.startedAt = this.now()
     const waited = entry.startedAt - entry.submittedAt
-    entry.waitTime = Duration.nanos(waited)
+    entry.waitTime = Duration.millis(waited)
     this.stats.onStarted(entry.valid.priority, waited)
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
@@ -435,7 +435,7 @@ export class PoolCore implements EntryOwner {
     this.scheduler.finished(key, now)
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
     this.dispatch()
-    return this.resultOf(entry, exit, Duration.nanos(ran))
+    return this.resultOf(entry, exit, Duration.millis(ran))
   }
 
   private resultOf(entry: TaskEntry, exit: Exit.Exit<any, any>, duration: Duration.Duration): AnyResult {
@@ -444,7 +444,7 @@ export class PoolCore implements EntryOwner {
 
   /** Settles a task that never ran: cancelled, evicted or expired in the queue, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
-    entry.waitTime = Duration.nanos(this.now() - entry.submittedAt)
+    entry.waitTime = Duration.millis(this.now() - entry.submittedAt)
     this.complete(entry, this.resultOf(entry, exit, Duration.zero))
   }
 
@@ -628,7 +628,7 @@ export class PoolCore implements EntryOwner {
     return this.stats.snapshot(this.scheduler.size, this.running.size, keys)
   })
 
-  private keyMetrics(key: KeyState<TaskEntry>, now: bigint): KeyMetrics {
+  private keyMetrics(key: KeyState<TaskEntry>, now: number): KeyMetrics {
     return {
       running: key.running,
       queued: key.queued,

@@ -11,7 +11,7 @@ export interface Schedulable<T> {
   readonly level: number
   /** Acceptance order: FIFO within an effective level is by `seq`. */
   readonly seq: number
-  readonly submittedAt: bigint
+  readonly submittedAt: number
   readonly keyState: KeyState<T>
   queuePrev: T | undefined
   queueNext: T | undefined
@@ -21,13 +21,14 @@ export interface Schedulable<T> {
 
 /**
  * A sliding-window rate limit: at most `limit` starts in any window
- * `[s, s + intervalNanos)`.
+ * `[s, s + intervalMillis)`. Times are in milliseconds, as all of the
+ * scheduler's.
  *
  * @internal
  */
 export interface RateLimit {
   readonly limit: number
-  readonly intervalNanos: bigint
+  readonly intervalMillis: number
 }
 
 /**
@@ -35,7 +36,7 @@ export interface RateLimit {
  *
  * @internal
  */
-export const forever = 2n ** 127n
+export const forever = Number.POSITIVE_INFINITY
 
 /**
  * The scheduling state of one key (or of the tasks without a key).
@@ -45,13 +46,13 @@ export const forever = 2n ** 127n
 export class KeyState<T> {
   running = 0
   queued = 0
-  pausedUntil: bigint | undefined = undefined
+  pausedUntil: number | undefined = undefined
   /** When a timer is already set to look at this key again. */
-  wakeAt: bigint | undefined = undefined
+  wakeAt: number | undefined = undefined
   readonly lists: ReadonlyArray<Fifo<any, "keyPrev", "keyNext">>
   readonly slots: ReadonlyArray<HeapSlot>
   /** Start times of the last `rate.limit` starts, oldest at `nextStart` once full. */
-  private readonly starts: Array<bigint> = []
+  private readonly starts: Array<number> = []
   private nextStart = 0
 
   constructor(
@@ -68,7 +69,7 @@ export class KeyState<T> {
     return this.lists[level]!.head
   }
 
-  recordStart(now: bigint): void {
+  recordStart(now: number): void {
     if (this.rate === undefined) return
     if (this.starts.length < this.rate.limit) {
       this.starts.push(now)
@@ -79,13 +80,13 @@ export class KeyState<T> {
   }
 
   /** The moment the rate limit lets this key start again, or `undefined` if it does now. */
-  rateBlockedUntil(now: bigint): bigint | undefined {
+  rateBlockedUntil(now: number): number | undefined {
     if (this.rate === undefined || this.starts.length < this.rate.limit) return undefined
-    const until = this.starts[this.nextStart]! + this.rate.intervalNanos
+    const until = this.starts[this.nextStart]! + this.rate.intervalMillis
     return until > now ? until : undefined
   }
 
-  isPaused(now: bigint): boolean {
+  isPaused(now: number): boolean {
     if (this.pausedUntil === undefined) return false
     if (now < this.pausedUntil) return true
     this.pausedUntil = undefined
@@ -106,9 +107,9 @@ export interface SchedulerOptions {
   readonly keyLimit: (key: string) => number
   readonly rateLimit: (key: string) => RateLimit | undefined
   /** `undefined` turns aging off. */
-  readonly agingNanos: bigint | undefined
+  readonly agingMillis: number | undefined
   /** Called when a key will become startable at `at` by itself (a pause or a rate window ends). */
-  readonly wakeAt: (at: bigint, key: KeyState<any>) => void
+  readonly wakeAt: (at: number, key: KeyState<any>) => void
 }
 
 /**
@@ -168,12 +169,12 @@ export class Scheduler<T extends Schedulable<T>> {
   }
 
   /** Whether a task of this key could start now, queue aside. */
-  canStart(key: KeyState<T>, now: bigint): boolean {
+  canStart(key: KeyState<T>, now: number): boolean {
     if (key.running >= key.limit || key.isPaused(now)) return false
     return key.rateBlockedUntil(now) === undefined
   }
 
-  enqueue(item: T, now: bigint): void {
+  enqueue(item: T, now: number): void {
     const key = item.keyState
     key.lists[item.level]!.push(item)
     key.queued++
@@ -183,13 +184,13 @@ export class Scheduler<T extends Schedulable<T>> {
   }
 
   /** Removes a queued task (cancelled, evicted or expired). */
-  remove(item: T, now: bigint): void {
+  remove(item: T, now: number): void {
     this.unlink(item)
     this.refresh(item.keyState, now)
   }
 
   /** Empties the queue, returning every queued task, highest level first. */
-  removeAll(now: bigint): Array<T> {
+  removeAll(now: number): Array<T> {
     const removed: Array<T> = []
     for (let level = this.byLevel.length - 1; level >= 0; level--) {
       for (let item = this.byLevel[level]!.head; item !== undefined; item = this.byLevel[level]!.head) {
@@ -201,8 +202,8 @@ export class Scheduler<T extends Schedulable<T>> {
   }
 
   /** Takes the best task that may start now and counts it as started. */
-  take(now: bigint): T | undefined {
-    const aging = this.options.agingNanos
+  take(now: number): T | undefined {
+    const aging = this.options.agingMillis
     let best: T | undefined
     let bestLevel = -1
     for (let level = this.ready.length - 1; level >= 0; level--) {
@@ -226,31 +227,31 @@ export class Scheduler<T extends Schedulable<T>> {
   }
 
   /** Counts a task that starts without having been queued. */
-  started(key: KeyState<T>, now: bigint): void {
+  started(key: KeyState<T>, now: number): void {
     key.running++
     key.recordStart(now)
     this.refresh(key, now)
   }
 
-  finished(key: KeyState<T>, now: bigint): void {
+  finished(key: KeyState<T>, now: number): void {
     key.running--
     this.refresh(key, now)
   }
 
-  pause(key: KeyState<T>, until: bigint, now: bigint): void {
+  pause(key: KeyState<T>, until: number, now: number): void {
     key.pausedUntil = key.pausedUntil !== undefined && key.pausedUntil > until ? key.pausedUntil : until
     this.refresh(key, now)
   }
 
-  resume(key: KeyState<T>, now: bigint): void {
+  resume(key: KeyState<T>, now: number): void {
     key.pausedUntil = undefined
     this.refresh(key, now)
   }
 
-  effectiveLevel(item: T, now: bigint): number {
-    const aging = this.options.agingNanos
+  effectiveLevel(item: T, now: number): number {
+    const aging = this.options.agingMillis
     if (aging === undefined) return item.level
-    const aged = item.level + Number((now - item.submittedAt) / aging)
+    const aged = item.level + Math.floor((now - item.submittedAt) / aging)
     return aged < this.ready.length ? aged : this.ready.length - 1
   }
 
@@ -259,7 +260,7 @@ export class Scheduler<T extends Schedulable<T>> {
    * effective level below `level`, if any. The newest task of a level is
    * aged least, so only the newest of each level need be compared.
    */
-  evictionCandidate(level: number, now: bigint): T | undefined {
+  evictionCandidate(level: number, now: number): T | undefined {
     let candidate: T | undefined
     let candidateLevel = level
     // A task's effective level is at least its base level: only lower bases qualify.
@@ -282,12 +283,12 @@ export class Scheduler<T extends Schedulable<T>> {
    * Asks for a wake-up when a key held by a pause or its rate window may
    * start again, even with nothing of it queued (a submitter waits for it).
    */
-  wakeWhenStartable(key: KeyState<T>, now: bigint): void {
+  wakeWhenStartable(key: KeyState<T>, now: number): void {
     this.startableOrWake(key, now)
   }
 
   /** Puts the key in or out of each level's heap, as it may start now or not. */
-  refresh(key: KeyState<T>, now: bigint): void {
+  refresh(key: KeyState<T>, now: number): void {
     const startable = key.queued > 0 && this.startableOrWake(key, now)
     for (let level = 0; level < this.ready.length; level++) {
       const heap = this.ready[level]!
@@ -300,7 +301,7 @@ export class Scheduler<T extends Schedulable<T>> {
     }
   }
 
-  private startableOrWake(key: KeyState<T>, now: bigint): boolean {
+  private startableOrWake(key: KeyState<T>, now: number): boolean {
     if (key.running >= key.limit) return false
     if (key.isPaused(now)) {
       this.wake(key, key.pausedUntil!)
@@ -314,7 +315,7 @@ export class Scheduler<T extends Schedulable<T>> {
     return true
   }
 
-  private wake(key: KeyState<T>, at: bigint): void {
+  private wake(key: KeyState<T>, at: number): void {
     if (at === forever || (key.wakeAt !== undefined && key.wakeAt <= at)) return
     key.wakeAt = at
     this.options.wakeAt(at, key)

@@ -4,7 +4,6 @@ import type { Priority } from "../Priority.js"
 import { type Instruments, type KeyInstruments, makeForKey, type RejectReason } from "./instruments.js"
 import type { Outcome } from "./outcome.js"
 
-const nanosToSeconds = (nanos: bigint): number => Number(nanos) / 1e9
 
 /**
  * The pool's counters: the snapshot that `metrics` returns, always kept, and
@@ -23,7 +22,7 @@ export class PoolStats {
   private expired = 0
   private rejected = 0
   private callbackFailures = 0
-  private finishedNanos = 0n
+  private finishedMillis = 0
   private readonly keyInstruments = new Map<string, KeyInstruments>()
 
   constructor(
@@ -46,16 +45,16 @@ export class PoolStats {
     this.instruments?.rejected[reason].update(1)
   }
 
-  onStarted(priority: Priority, waitedNanos: bigint): void {
-    this.instruments?.wait[priority]!.update(nanosToSeconds(waitedNanos))
+  onStarted(priority: Priority, waitedMillis: number): void {
+    this.instruments?.wait[priority]!.update(waitedMillis / 1000)
   }
 
   /** A task that ran has finished its run. */
-  onFinished(priority: Priority, outcome: Outcome, ranNanos: bigint): void {
+  onFinished(priority: Priority, outcome: Outcome, ranMillis: number): void {
     const instruments = this.instruments
     if (outcome === "success") {
       this.completed++
-      this.finishedNanos += ranNanos
+      this.finishedMillis += ranMillis
       instruments?.completed[priority]!.update(1)
     } else if (outcome === "interrupted") {
       this.cancelled++
@@ -66,10 +65,10 @@ export class PoolStats {
         instruments?.timedOut[priority]!.update(1)
       }
       this.failed++
-      this.finishedNanos += ranNanos
+      this.finishedMillis += ranMillis
       instruments?.failed[priority]!.update(1)
     }
-    instruments?.duration[priority]![outcome].update(nanosToSeconds(ranNanos))
+    instruments?.duration[priority]![outcome].update(ranMillis / 1000)
   }
 
   /** A task settled without running: cancelled while queued, or shut down. */
@@ -135,8 +134,8 @@ export class PoolStats {
       tasksExpired: this.expired,
       tasksRejected: this.rejected,
       callbackFailures: this.callbackFailures,
-      totalDuration: Duration.nanos(this.finishedNanos),
-      averageTaskTime: finished === 0 ? Duration.zero : Duration.nanos(this.finishedNanos / BigInt(finished)),
+      totalDuration: Duration.millis(this.finishedMillis),
+      averageTaskTime: finished === 0 ? Duration.zero : Duration.millis(this.finishedMillis / finished),
       queued,
       running,
       keys

@@ -111,10 +111,11 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   phase: Phase = Phase.Queued
   /** Acceptance order. */
   seq = 0
-  submittedAt = 0n
+  /** Milliseconds on the pool's stopwatch. */
+  submittedAt = 0
   /** The queue deadline's timer, while the task is queued. */
   deadline: Timer | undefined = undefined
-  startedAt = 0n
+  startedAt = 0
   waitTime: Duration.Duration = Duration.zero
   /** Set when the pool's timeout, not the task itself, ended the run. */
   timedOut = false

@@ -11,13 +11,13 @@ import { type HeapSlot, IndexedHeap } from "./heap.js"
  * @internal
  */
 export interface Timer extends HeapSlot {
-  readonly at: bigint
+  readonly at: number
   readonly fire: () => void
 }
 
 /**
  * All the pool's timers (queue deadlines, ends of pauses and of rate
- * windows) on one sleeping fiber: it sleeps on the pool's `Clock` until the
+ * windows; times in milliseconds on the pool's stopwatch) on one sleeping fiber: it sleeps on the pool's `Clock` until the
  * earliest one is due, so `TestClock` drives them all, and a pool with no
  * timer pending runs no fiber at all.
  *
@@ -27,7 +27,7 @@ export class Timers {
   private readonly heap = new IndexedHeap<Timer>((a, b) => a.at < b.at, (timer) => timer)
   /** The sleeper that will fire the timers, and the moment it wakes. */
   private sleeper: Fiber.RuntimeFiber<void> | undefined = undefined
-  private armedFor: bigint | undefined = undefined
+  private armedFor: number | undefined = undefined
   /** Every sleeper not yet ended, replaced ones included, so that `close` leaves none. */
   private readonly sleepers = new Set<Fiber.RuntimeFiber<void>>()
   private closed = false
@@ -35,10 +35,11 @@ export class Timers {
 
   constructor(
     private readonly runtime: Runtime.Runtime<never>,
-    private readonly clock: Clock.Clock
+    private readonly clock: Clock.Clock,
+    private readonly now: () => number
   ) {}
 
-  schedule(at: bigint, fire: () => void): Timer {
+  schedule(at: number, fire: () => void): Timer {
     const timer: Timer = { at, fire, heapIndex: -1 }
     this.heap.push(timer)
     if (!this.firing) this.arm()
@@ -54,7 +55,7 @@ export class Timers {
    * wake: a submission at the very instant a pause ends must see the key as
    * the timer will leave it.
    */
-  runDue(now: bigint): void {
+  runDue(now: number): void {
     const next = this.heap.peek()
     if (next !== undefined && next.at <= now && !this.firing) this.fireDue()
   }
@@ -73,11 +74,11 @@ export class Timers {
     if (next === undefined || this.closed) return
     if (this.armedFor !== undefined && this.armedFor <= next.at) return
     this.sleeper?.unsafeInterruptAsFork(this.sleeper.id())
-    const delay = next.at - this.clock.unsafeCurrentTimeNanos()
+    const delay = next.at - this.now()
     const sleeper: Fiber.RuntimeFiber<void> = Runtime.runFork(
       this.runtime,
       Effect.zipRight(
-        this.clock.sleep(Duration.nanos(delay > 0n ? delay : 0n)),
+        this.clock.sleep(Duration.millis(delay > 0 ? delay : 0)),
         Effect.sync(() => {
           if (this.sleeper !== sleeper) return
           this.sleeper = undefined
@@ -95,7 +96,7 @@ export class Timers {
   }
 
   private fireDue(): void {
-    const now = this.clock.unsafeCurrentTimeNanos()
+    const now = this.now()
     this.firing = true
     for (let timer = this.heap.peek(); timer !== undefined && timer.at <= now; timer = this.heap.peek()) {
       this.heap.pop()

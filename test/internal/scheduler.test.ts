@@ -17,7 +17,7 @@ class Item implements Schedulable<Item> {
     readonly level: number,
     readonly seq: number,
     readonly keyState: KeyState<Item>,
-    readonly submittedAt: bigint = 0n
+    readonly submittedAt: number = 0
   ) {}
 }
 
@@ -26,18 +26,18 @@ const make = () => {
     levels: 4,
     keyLimit: () => Infinity,
     rateLimit: () => undefined,
-    agingNanos: undefined,
+    agingMillis: undefined,
     wakeAt: () => {}
   })
   let seq = 0
   const push = (name: string, level: number) => {
     const item = new Item(name, level, seq++, scheduler.unkeyed)
-    scheduler.enqueue(item, 0n)
+    scheduler.enqueue(item, 0)
     return item
   }
   const takeAll = () => {
     const out: Array<string> = []
-    for (let item = scheduler.take(0n); item !== undefined; item = scheduler.take(0n)) out.push(item.name)
+    for (let item = scheduler.take(0); item !== undefined; item = scheduler.take(0)) out.push(item.name)
     return out
   }
   return { scheduler, push, takeAll }
@@ -47,7 +47,7 @@ describe("Scheduler (the pool's queue)", () => {
   it("is empty at first", () => {
     const { scheduler } = make()
     expect(scheduler.size).toBe(0)
-    expect(scheduler.take(0n)).toBeUndefined()
+    expect(scheduler.take(0)).toBeUndefined()
   })
 
   it("takes the oldest task of the highest non-empty level", () => {
@@ -73,7 +73,7 @@ describe("Scheduler (the pool's queue)", () => {
     const { push, scheduler, takeAll } = make()
     push("a", 1)
     push("b", 1)
-    expect(scheduler.take(0n)!.name).toBe("a")
+    expect(scheduler.take(0)!.name).toBe("a")
     push("c", 2)
     push("d", 1)
     expect(takeAll()).toStrictEqual(["c", "b", "d"])
@@ -82,9 +82,9 @@ describe("Scheduler (the pool's queue)", () => {
   it("removes a queued task from the head, the middle or the tail of its level", () => {
     const { push, scheduler, takeAll } = make()
     const items = ["a", "b", "c", "d", "e"].map((name) => push(name, 1))
-    scheduler.remove(items[2]!, 0n)
-    scheduler.remove(items[0]!, 0n)
-    scheduler.remove(items[4]!, 0n)
+    scheduler.remove(items[2]!, 0)
+    scheduler.remove(items[0]!, 0)
+    scheduler.remove(items[4]!, 0)
     expect(scheduler.size).toBe(2)
     expect(scheduler.sizeOf(1)).toBe(2)
     expect(takeAll()).toStrictEqual(["b", "d"])
@@ -94,24 +94,25 @@ describe("Scheduler (the pool's queue)", () => {
     const { push, scheduler, takeAll } = make()
     const only = push("only", 3)
     push("low", 0)
-    scheduler.remove(only, 0n)
+    scheduler.remove(only, 0)
     expect(takeAll()).toStrictEqual(["low"])
     push("again", 3)
-    expect(scheduler.take(0n)!.name).toBe("again")
+    expect(scheduler.take(0)!.name).toBe("again")
   })
 
   it("removeAll empties the queue, highest level first", () => {
     const { push, scheduler } = make()
     for (const [name, level] of [["l", 0], ["c", 3], ["n", 1], ["h", 2], ["c2", 3]] as const) push(name, level)
-    expect(scheduler.removeAll(0n).map((item) => item.name)).toStrictEqual(["c", "c2", "h", "n", "l"])
+    expect(scheduler.removeAll(0).map((item) => item.name)).toStrictEqual(["c", "c2", "h", "n", "l"])
     expect(scheduler.size).toBe(0)
-    expect(scheduler.take(0n)).toBeUndefined()
+    expect(scheduler.take(0)).toBeUndefined()
   })
 })
 
 // ---- keys, limits, pauses, rate windows, aging and eviction ----
 
-const ms = (n: number): bigint => BigInt(n) * 1_000_000n
+/** The scheduler counts milliseconds. */
+const ms = (n: number): number => n
 
 interface Options {
   readonly keyLimits?: Record<string, number>
@@ -121,15 +122,15 @@ interface Options {
 
 /** A scheduler with limits, recording the wake-ups it asks for. */
 const makeWith = (options: Options = {}) => {
-  const wakes: Array<{ readonly at: bigint; readonly key: string | undefined }> = []
+  const wakes: Array<{ readonly at: number; readonly key: string | undefined }> = []
   const scheduler = new Scheduler<Item>({
     levels: 4,
     keyLimit: (key) => options.keyLimits?.[key] ?? Infinity,
     rateLimit: (key) => {
       const rate = options.rateLimits?.[key]
-      return rate && { limit: rate.limit, intervalNanos: ms(rate.intervalMs) }
+      return rate && { limit: rate.limit, intervalMillis: ms(rate.intervalMs) }
     },
-    agingNanos: options.agingMs === undefined ? undefined : ms(options.agingMs),
+    agingMillis: options.agingMs === undefined ? undefined : ms(options.agingMs),
     wakeAt: (at, key) => {
       wakes.push({ at, key: key.name })
     }
@@ -186,8 +187,8 @@ describe("Scheduler: keys and concurrency limits", () => {
   it("a key at its limit leaves the ready heaps: its tasks are skipped, even at a higher level, without blocking other keys", () => {
     const { push, scheduler, take } = makeWith({ keyLimits: { a: 1 } })
     const a = scheduler.keyState("a")
-    scheduler.started(a, 0n)
-    expect(scheduler.canStart(a, 0n)).toBe(false)
+    scheduler.started(a, 0)
+    expect(scheduler.canStart(a, 0)).toBe(false)
     push("a-critical", 3, "a")
     push("b-low", 0, "b")
     push("u-normal", 1)
@@ -207,8 +208,8 @@ describe("Scheduler: keys and concurrency limits", () => {
     expect(take()).toBeUndefined()
     const a = scheduler.keyState("a")
     expect(a.running).toBe(2)
-    scheduler.finished(a, 0n)
-    expect(scheduler.canStart(a, 0n)).toBe(true)
+    scheduler.finished(a, 0)
+    expect(scheduler.canStart(a, 0)).toBe(true)
     expect(take()).toBe("a2")
   })
 
@@ -218,7 +219,7 @@ describe("Scheduler: keys and concurrency limits", () => {
     push("b1", 1, "b")
     push("a2", 1, "a")
     push("b2", 1, "b")
-    scheduler.remove(a1, 0n)
+    scheduler.remove(a1, 0)
     expect(takeAll()).toStrictEqual(["b1", "a2", "b2"])
   })
 })
@@ -227,7 +228,7 @@ describe("Scheduler: pauses", () => {
   it("a paused key's tasks are skipped until the pause ends, exactly then, and a wake-up is asked for that instant", () => {
     const { push, scheduler, take, wakes } = makeWith()
     const a = scheduler.keyState("a")
-    scheduler.pause(a, ms(1000), 0n)
+    scheduler.pause(a, ms(1000), 0)
     push("a1", 3, "a")
     push("b1", 0, "b")
     expect(take(0)).toBe("b1")
@@ -244,7 +245,7 @@ describe("Scheduler: pauses", () => {
   it("resume makes a paused key's tasks takeable at once", () => {
     const { push, scheduler, take } = makeWith()
     const a = scheduler.keyState("a")
-    scheduler.pause(a, ms(5000), 0n)
+    scheduler.pause(a, ms(5000), 0)
     push("a1", 1, "a")
     expect(take(10)).toBeUndefined()
     scheduler.resume(a, ms(10))
@@ -254,10 +255,10 @@ describe("Scheduler: pauses", () => {
   it("a shorter pause does not shorten a longer one in force", () => {
     const { scheduler } = makeWith()
     const a = scheduler.keyState("a")
-    scheduler.pause(a, ms(5000), 0n)
-    scheduler.pause(a, ms(2000), 0n)
+    scheduler.pause(a, ms(5000), 0)
+    scheduler.pause(a, ms(2000), 0)
     expect(a.pausedUntil).toBe(ms(5000))
-    scheduler.pause(a, ms(8000), 0n)
+    scheduler.pause(a, ms(8000), 0)
     expect(a.pausedUntil).toBe(ms(8000))
     expect(scheduler.canStart(a, ms(7999))).toBe(false)
     expect(scheduler.canStart(a, ms(8000))).toBe(true)
@@ -266,12 +267,12 @@ describe("Scheduler: pauses", () => {
   it("asks for a wake-up only when a paused key has queued tasks, and not again for a later instant already covered", () => {
     const { push, scheduler, wakes } = makeWith()
     const a = scheduler.keyState("a")
-    scheduler.pause(a, ms(1000), 0n)
+    scheduler.pause(a, ms(1000), 0)
     expect(wakes).toStrictEqual([])
     push("a1", 1, "a")
     push("a2", 1, "a")
     expect(wakes).toStrictEqual([{ at: ms(1000), key: "a" }])
-    scheduler.pause(a, ms(3000), 0n)
+    scheduler.pause(a, ms(3000), 0)
     // The pending wake-up at 1000 will look again and ask for 3000 then.
     expect(wakes).toStrictEqual([{ at: ms(1000), key: "a" }])
     a.wakeAt = undefined
@@ -290,7 +291,7 @@ describe("Scheduler: sliding-window rate limits", () => {
     expect(take(0)).toBe("a1")
     expect(take(0)).toBe("a2")
     expect(take(0)).toBeUndefined()
-    expect(a.rateBlockedUntil(0n)).toBe(ms(1000))
+    expect(a.rateBlockedUntil(0)).toBe(ms(1000))
     expect(wakes).toStrictEqual([{ at: ms(1000), key: "a" }])
     expect(scheduler.canStart(a, ms(999))).toBe(false)
     expect(scheduler.canStart(a, ms(1000))).toBe(true)
@@ -321,7 +322,7 @@ describe("Scheduler: sliding-window rate limits", () => {
 
   it("a rate-limited key does not hold back other keys", () => {
     const { push, scheduler, take } = makeWith({ rateLimits: { a: { limit: 1, intervalMs: 1000 } } })
-    scheduler.started(scheduler.keyState("a"), 0n)
+    scheduler.started(scheduler.keyState("a"), 0)
     push("a-critical", 3, "a")
     push("b-low", 0, "b")
     expect(take(10)).toBe("b-low")
@@ -331,9 +332,9 @@ describe("Scheduler: sliding-window rate limits", () => {
   it("keys without a rate limit are never rate blocked", () => {
     const { scheduler } = makeWith({ rateLimits: { a: { limit: 1, intervalMs: 1000 } } })
     const b = scheduler.keyState("b")
-    for (let i = 0; i < 100; i++) scheduler.started(b, 0n)
-    expect(b.rateBlockedUntil(0n)).toBeUndefined()
-    expect(scheduler.canStart(b, 0n)).toBe(true)
+    for (let i = 0; i < 100; i++) scheduler.started(b, 0)
+    expect(b.rateBlockedUntil(0)).toBeUndefined()
+    expect(scheduler.canStart(b, 0)).toBe(true)
   })
 })
 
@@ -383,8 +384,8 @@ describe("Scheduler: eviction candidate", () => {
     push("N1", 1)
     const l2 = push("L2", 0)
     push("N2", 1)
-    expect(scheduler.evictionCandidate(2, 0n)).toBe(l2)
-    expect(scheduler.evictionCandidate(1, 0n)).toBe(l2)
+    expect(scheduler.evictionCandidate(2, 0)).toBe(l2)
+    expect(scheduler.evictionCandidate(1, 0)).toBe(l2)
   })
 
   it("moves to the next level up once the lowest is empty", () => {
@@ -392,16 +393,16 @@ describe("Scheduler: eviction candidate", () => {
     const l1 = push("L1", 0)
     push("N1", 1)
     const n2 = push("N2", 1)
-    scheduler.remove(l1, 0n)
-    expect(scheduler.evictionCandidate(3, 0n)).toBe(n2)
+    scheduler.remove(l1, 0)
+    expect(scheduler.evictionCandidate(3, 0)).toBe(n2)
   })
 
   it("is undefined when nothing strictly lower is queued", () => {
     const { push, scheduler } = makeWith()
     push("N1", 1)
     push("H1", 2)
-    expect(scheduler.evictionCandidate(1, 0n)).toBeUndefined()
-    expect(scheduler.evictionCandidate(0, 0n)).toBeUndefined()
+    expect(scheduler.evictionCandidate(1, 0)).toBeUndefined()
+    expect(scheduler.evictionCandidate(0, 0)).toBeUndefined()
   })
 
   it("goes by effective level: an aged Low task is spared when a fresh Normal one is lower", () => {
@@ -499,7 +500,7 @@ describe("Scheduler: random operations against a naive model", () => {
         return true
       }
       const effective = (item: Item) =>
-        aging ? Math.min(3, item.level + Math.floor((now - Number(item.submittedAt / 1_000_000n)) / agingMs)) : item.level
+        aging ? Math.min(3, item.level + Math.floor((now - item.submittedAt) / agingMs)) : item.level
       for (const op of ops) {
         switch (op._tag) {
           case "enqueue": {

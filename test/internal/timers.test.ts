@@ -5,13 +5,14 @@ import * as TestClock from "effect/TestClock"
 import { Timers } from "../../src/internal/timers.js"
 import { yieldMany } from "../helpers.js"
 
-const ms = (n: number): bigint => BigInt(n) * 1_000_000n
+/** The timers count milliseconds on the pool's stopwatch. */
+const ms = (n: number): number => n
 
 /** Timers on the test's clock, recording when each named timer fires. */
 const makeTimers = Effect.gen(function*() {
   const runtime = yield* Effect.runtime<never>()
   const clock = yield* Effect.clock
-  const timers = new Timers(runtime, clock)
+  const timers = new Timers(runtime, clock, () => clock.unsafeCurrentTimeMillis())
   const fired: Array<{ readonly name: string; readonly at: number }> = []
   const schedule = (name: string, atMs: number, then?: () => void) =>
     timers.schedule(ms(atMs), () => {
@@ -137,7 +138,7 @@ describe("Timers.runDue", () => {
     Effect.gen(function*() {
       const runtime = yield* Effect.runtime<never>()
       const manual = manualClock()
-      const timers = new Timers(runtime, manual.clock)
+      const timers = new Timers(runtime, manual.clock, () => manual.clock.unsafeCurrentTimeMillis())
       const fired: Array<string> = []
       timers.schedule(ms(1000), () => void fired.push("1000"))
       timers.schedule(ms(1000), () => void fired.push("1000-bis"))
@@ -159,7 +160,7 @@ describe("Timers.runDue", () => {
     Effect.gen(function*() {
       const runtime = yield* Effect.runtime<never>()
       const manual = manualClock()
-      const timers = new Timers(runtime, manual.clock)
+      const timers = new Timers(runtime, manual.clock, () => manual.clock.unsafeCurrentTimeMillis())
       const fired: Array<string> = []
       timers.schedule(ms(100), () => {
         fired.push("outer")
@@ -177,7 +178,7 @@ describe("Timers.runDue", () => {
     Effect.gen(function*() {
       const runtime = yield* Effect.runtime<never>()
       const manual = manualClock()
-      const timers = new Timers(runtime, manual.clock)
+      const timers = new Timers(runtime, manual.clock, () => manual.clock.unsafeCurrentTimeMillis())
       const fired: Array<string> = []
       const cancelled = timers.schedule(ms(10), () => void fired.push("cancelled"))
       timers.schedule(ms(20), () => void fired.push("kept"))
