@@ -58,7 +58,10 @@ const toMillis = (duration: Duration.Duration): number => Duration.toMillis(dura
 export class PoolCore implements EntryOwner {
   private readonly scheduler: Scheduler<TaskEntry>
   private readonly timers: Timers
-  private readonly running = new Set<TaskEntry>()
+  /** The workers alive; each knows the task it runs. */
+  private readonly workers = new Set<Worker>()
+  /** Tasks on a worker: running, or running their callback there. */
+  private running = 0
   private readonly waiters = new Set<Waiter>()
   /** Ids of the tasks queued, running or waiting to enter: no two may share one. */
   private readonly ids = new Set<string>()
@@ -158,7 +161,7 @@ export class PoolCore implements EntryOwner {
     }
     // A pause or rate window ending right now frees its key's queued tasks
     // first, so that the room check sees them gone and they are not overtaken.
-    this.timers.runDue(this.now())
+    if (this.timers.pending) this.timers.runDue(this.now())
     const entry = new TaskEntry(this, valid, origin, this.scheduler.keyState(valid.key))
     if (this.hasRoomFor(entry) || (overflow === "evict-lowest" && this.evictFor(entry))) {
       this.ids.add(valid.id)
@@ -199,7 +202,8 @@ export class PoolCore implements EntryOwner {
    */
   private canStartNow(entry: TaskEntry): boolean {
     const key = entry.keyState
-    return this.busy < this.config.workers && key.queued === 0 && this.scheduler.canStart(key, this.now())
+    if (this.busy >= this.config.workers || key.queued > 0 || key.running >= key.limit) return false
+    return key.timeBound() ? this.scheduler.canStart(key, this.now()) : true
   }
 
   /** Evicts a queued task of lower effective priority, if there is one. */
@@ -308,7 +312,8 @@ export class PoolCore implements EntryOwner {
 
   private spawnWorker(first: TaskEntry): void {
     this.busy++
-    const worker: Worker = { fiber: undefined, doomed: false, cancelledBy: undefined }
+    const worker: Worker = { fiber: undefined, current: undefined, doomed: false, cancelledBy: undefined }
+    this.workers.add(worker)
     // The task counts as running from now on, although its fiber starts on
     // the next tick: not on the spot, which would run the worker inside the
     // submitter's (or another worker's) stack.
@@ -376,6 +381,7 @@ export class PoolCore implements EntryOwner {
       this.admitWaiters()
       return entry
     }
+    this.workers.delete(worker)
     this.busy--
     if (entry !== undefined) this.spawnWorker(entry)
     this.admitWaiters()
@@ -386,12 +392,11 @@ export class PoolCore implements EntryOwner {
   private start(entry: TaskEntry, worker: Worker): void {
     entry.phase = Phase.Running
     entry.worker = worker
-    this.running.add(entry)
-    this.stats.onRunning(this.running.size)
+    worker.current = entry
+    this.stats.onRunning(++this.running)
     entry.startedAt = this.now()
-    const waited = entry.startedAt - entry.submittedAt
-    entry.waitTime = Duration.millis(waited)
-    this.stats.onStarted(entry.valid.priority, waited)
+    entry.waitedMillis = entry.startedAt - entry.submittedAt
+    this.stats.onStarted(entry.valid.priority, entry.waitedMillis)
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
   }
@@ -417,7 +422,7 @@ export class PoolCore implements EntryOwner {
           "task.id": id,
           "task.priority": priority,
           "pool.name": this.config.name,
-          "task.wait_ms": Duration.toMillis(entry.waitTime),
+          "task.wait_ms": entry.waitedMillis,
           ...(entry.valid.key === undefined ? {} : { "task.key": entry.valid.key })
         },
         captureStackTrace: false
@@ -439,12 +444,18 @@ export class PoolCore implements EntryOwner {
   }
 
   private resultOf(entry: TaskEntry, exit: Exit.Exit<any, any>, duration: Duration.Duration): AnyResult {
-    return { taskId: entry.valid.id, priority: entry.valid.priority, exit, duration, waitTime: entry.waitTime }
+    return {
+      taskId: entry.valid.id,
+      priority: entry.valid.priority,
+      exit,
+      duration,
+      waitTime: Duration.millis(entry.waitedMillis)
+    }
   }
 
   /** Settles a task that never ran: cancelled, evicted or expired in the queue, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
-    entry.waitTime = Duration.millis(this.now() - entry.submittedAt)
+    entry.waitedMillis = this.now() - entry.submittedAt
     this.complete(entry, this.resultOf(entry, exit, Duration.zero))
   }
 
@@ -485,8 +496,11 @@ export class PoolCore implements EntryOwner {
   }
 
   private settle(entry: TaskEntry, result: AnyResult): void {
-    if (this.running.delete(entry)) this.stats.onRunning(this.running.size)
-    entry.worker = undefined
+    if (entry.worker !== undefined) {
+      if (entry.worker.current === entry) entry.worker.current = undefined
+      entry.worker = undefined
+      this.stats.onRunning(--this.running)
+    }
     this.ids.delete(entry.taskId)
     this.unsettled--
     entry.settle(result)
@@ -551,7 +565,11 @@ export class PoolCore implements EntryOwner {
       this.stats.onSettledUnrun(entry.valid.priority)
       this.settleUnrun(entry, Exit.fail(this.shutdownError(entry.taskId)))
     }
-    for (const entry of this.running) this.cancel(entry, by)
+    this.cancelOnWorkers(by)
+  }
+
+  private cancelOnWorkers(by: FiberId.FiberId): void {
+    for (const worker of this.workers) if (worker.current !== undefined) this.cancel(worker.current, by)
   }
 
   /**
@@ -560,7 +578,7 @@ export class PoolCore implements EntryOwner {
    */
   private cutCallbacks(by: FiberId.FiberId): void {
     this.callbacksCut = true
-    for (const entry of this.running) this.cancel(entry, by)
+    this.cancelOnWorkers(by)
     for (const fiber of this.callbackFibers) fiber.unsafeInterruptAsFork(by)
   }
 
@@ -625,7 +643,7 @@ export class PoolCore implements EntryOwner {
     const keys = Object.fromEntries(
       Array.from(this.scheduler.namedKeys(), (key) => [key.name!, this.keyMetrics(key, now)])
     )
-    return this.stats.snapshot(this.scheduler.size, this.running.size, keys)
+    return this.stats.snapshot(this.scheduler.size, this.running, keys)
   })
 
   private keyMetrics(key: KeyState<TaskEntry>, now: number): KeyMetrics {

@@ -86,6 +86,11 @@ export class KeyState<T> {
     return until > now ? until : undefined
   }
 
+  /** Whether the clock matters to this key: a rate limit or a pause. */
+  timeBound(): boolean {
+    return this.rate !== undefined || this.pausedUntil !== undefined
+  }
+
   isPaused(now: number): boolean {
     if (this.pausedUntil === undefined) return false
     if (now < this.pausedUntil) return true

@@ -1,6 +1,5 @@
 import type * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
@@ -83,6 +82,8 @@ export type Phase = (typeof Phase)[keyof typeof Phase]
 export interface Worker {
   /** Undefined until the worker's fiber takes its first step. */
   fiber: Fiber.RuntimeFiber<any, any> | undefined
+  /** The task the worker runs (or whose callback it runs). */
+  current: TaskEntry | undefined
   doomed: boolean
   cancelledBy: FiberId.FiberId | undefined
 }
@@ -116,7 +117,8 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   /** The queue deadline's timer, while the task is queued. */
   deadline: Timer | undefined = undefined
   startedAt = 0
-  waitTime: Duration.Duration = Duration.zero
+  /** Milliseconds spent queued, known once the task starts or settles unrun. */
+  waitedMillis = 0
   /** Set when the pool's timeout, not the task itself, ended the run. */
   timedOut = false
   /** The worker running the task or its callback. */

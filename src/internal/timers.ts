@@ -39,6 +39,11 @@ export class Timers {
     private readonly now: () => number
   ) {}
 
+  /** Whether any timer is pending. */
+  get pending(): boolean {
+    return this.heap.size > 0
+  }
+
   schedule(at: number, fire: () => void): Timer {
     const timer: Timer = { at, fire, heapIndex: -1 }
     this.heap.push(timer)
