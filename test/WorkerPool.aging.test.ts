@@ -1,28 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
-import { type PoolConfig, Priority, type Task, type TaskHandle, WorkerPool, type WorkerPoolService } from "../src/index.js"
-import { makeGate } from "./helpers.js"
-
-/**
- * A pool in the test's scope. Its shutdown is forced on the test clock when
- * the scope closes, so a failing test ends instead of waiting for a task
- * that is held by a gate or by the clock.
- */
-const makePool = (options: PoolConfig) =>
-  Effect.gen(function*() {
-    const pool = yield* WorkerPool.make(options)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        const shutdown = yield* Effect.fork(pool.shutdown)
-        yield* TestClock.adjust("1 hour")
-        yield* Fiber.join(shutdown)
-      })
-    )
-    return pool
-  })
+import {
+  type PoolConfig,
+  Priority,
+  type Task,
+  type TaskHandle,
+  type WorkerPoolService
+} from "../src/index.js"
+import { makeGate, makePool } from "./helpers.js"
 
 /**
  * A constant stream of Critical work: each Critical task runs 100 ms and,

@@ -1,29 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as TestClock from "effect/TestClock"
-import { InvalidTaskError, type PoolConfig, Priority, type Task, type TaskHandle, WorkerPool } from "../src/index.js"
-import { failureOf, makeGate, uniqueName, yieldMany } from "./helpers.js"
-
-/**
- * A pool in the test's scope. Its shutdown is forced on the test clock when
- * the scope closes, so a failing test ends instead of waiting for a task
- * that is held by a gate or by the clock.
- */
-const makePool = (options: PoolConfig) =>
-  Effect.gen(function*() {
-    const pool = yield* WorkerPool.make(options)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        const shutdown = yield* Effect.fork(pool.shutdown)
-        yield* TestClock.adjust("1 hour")
-        yield* Fiber.join(shutdown)
-      })
-    )
-    return pool
-  })
+import {
+  InvalidTaskError,
+  Priority,
+  type Task,
+  type TaskHandle
+} from "../src/index.js"
+import { failureOf, makeGate, makePool, uniqueName, yieldMany } from "./helpers.js"
 
 /** Counts the tasks running now, per key, and the most ever seen at once. */
 const concurrency = () => {

@@ -12,29 +12,10 @@ import {
   type Task,
   type TaskHandle,
   type TaskResult,
-  WorkerPool,
   type WorkerPoolService
 } from "../src/index.js"
 import type { OverflowPolicy } from "../src/PoolConfig.js"
-import { failureOf, isDone, makeGate, uniqueName, yieldMany } from "./helpers.js"
-
-/**
- * A pool in the test's scope. Its shutdown is forced on the test clock when
- * the scope closes, so a failing test ends instead of waiting for a task
- * that is held by a gate or by the clock.
- */
-const makePool = (options: PoolConfig) =>
-  Effect.gen(function*() {
-    const pool = yield* WorkerPool.make(options)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        const shutdown = yield* Effect.fork(pool.shutdown)
-        yield* TestClock.adjust("1 hour")
-        yield* Fiber.join(shutdown)
-      })
-    )
-    return pool
-  })
+import { failureOf, isDone, makeGate, makePool, uniqueName, yieldMany } from "./helpers.js"
 
 /** Tasks that record that they ran, and the results their callbacks saw. */
 const recorder = () => {

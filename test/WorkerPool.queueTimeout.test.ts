@@ -8,32 +8,12 @@ import * as Metric from "effect/Metric"
 import * as TestClock from "effect/TestClock"
 import {
   InvalidTaskError,
-  type PoolConfig,
   Priority,
   type Task,
   type TaskResult,
-  TaskTimeoutError,
-  WorkerPool
+  TaskTimeoutError
 } from "../src/index.js"
-import { failureOf, isDone, isInterruption, makeGate, uniqueName, yieldMany } from "./helpers.js"
-
-/**
- * A pool in the test's scope. Its shutdown is forced on the test clock when
- * the scope closes, so a failing test ends instead of waiting for a task
- * that is held by a gate or by the clock.
- */
-const makePool = (options: PoolConfig) =>
-  Effect.gen(function*() {
-    const pool = yield* WorkerPool.make(options)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        const shutdown = yield* Effect.fork(pool.shutdown)
-        yield* TestClock.adjust("1 hour")
-        yield* Fiber.join(shutdown)
-      })
-    )
-    return pool
-  })
+import { failureOf, isDone, isInterruption, makeGate, makePool, uniqueName, yieldMany } from "./helpers.js"
 
 /** A task that records whether it ever started and every call of its callback. */
 const watched = (id: string, fields: Partial<Task<string>> = {}) => {

@@ -7,31 +7,11 @@ import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import {
   InvalidTaskError,
-  type PoolConfig,
   Priority,
   type Task,
-  type TaskHandle,
-  WorkerPool
+  type TaskHandle
 } from "../src/index.js"
-import { failureOf, isDone, makeGate, yieldMany } from "./helpers.js"
-
-/**
- * A pool in the test's scope. Its shutdown is forced on the test clock when
- * the scope closes, so a failing test ends instead of waiting for a task
- * that is held by a gate or by the clock.
- */
-const makePool = (options: PoolConfig) =>
-  Effect.gen(function*() {
-    const pool = yield* WorkerPool.make(options)
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        const shutdown = yield* Effect.fork(pool.shutdown)
-        yield* TestClock.adjust("1 hour")
-        yield* Fiber.join(shutdown)
-      })
-    )
-    return pool
-  })
+import { failureOf, isDone, makeGate, makePool, yieldMany } from "./helpers.js"
 
 /** Tasks that record when they start (test-clock milliseconds). */
 const startRecorder = () => {

@@ -10,6 +10,8 @@ import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as MetricState from "effect/MetricState"
 import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
+import { type PoolConfig, WorkerPool } from "../src/index.js"
 
 let nameCounter = 0
 
@@ -137,3 +139,21 @@ export const metricsTaggedWith = (pool: string): Effect.Effect<Array<string>> =>
         .filter((pair) => hasPoolTag(pair.metricKey.tags, pool))
         .map((pair) => pair.metricKey.name)
   )
+
+/**
+ * A pool in the test's scope. Its shutdown is forced on the test clock when
+ * the scope closes, so a failing test ends instead of waiting for a task
+ * that is held by a gate or by the clock.
+ */
+export const makePool = (options: PoolConfig) =>
+  Effect.gen(function*() {
+    const pool = yield* WorkerPool.make(options)
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        const shutdown = yield* Effect.fork(pool.shutdown)
+        yield* TestClock.adjust("1 hour")
+        yield* Fiber.join(shutdown)
+      })
+    )
+    return pool
+  })
