@@ -4,7 +4,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import type * as FiberId from "effect/FiberId"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type { OverflowPolicy, ResolvedPoolConfig } from "../PoolConfig.js"
@@ -397,23 +397,38 @@ export class PoolCore implements EntryOwner {
     entry.startedAt = this.now()
     entry.waitedMillis = entry.startedAt - entry.submittedAt
     this.stats.onStarted(entry.valid.priority, entry.waitedMillis)
+    const timeout = entry.origin.traced ? undefined : this.timeoutOf(entry)
+    if (timeout !== undefined) {
+      entry.deadline = this.timers.schedule(entry.startedAt + toMillis(timeout), () => this.timeOut(entry))
+    }
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
   }
 
+  private timeoutOf(entry: TaskEntry): Duration.Duration | undefined {
+    const timeout = entry.valid.timeout ?? this.config.taskTimeout
+    return timeout !== undefined && Duration.isFinite(timeout) ? timeout : undefined
+  }
+
+  /**
+   * Untraced, a running-time timeout is a timer on the pool's timer fiber
+   * that interrupts the worker (see `timeOut`): `Effect.timeout` would fork
+   * two fibers per task. Traced, the task span must end with the timeout
+   * error itself, so the timeout stays inside the span as `Effect.timeoutFail`.
+   */
   private program(entry: TaskEntry): Effect.Effect<unknown, unknown, any> {
     const { id, priority, task } = entry.valid
-    const timeout = entry.valid.timeout ?? this.config.taskTimeout
-    const execute: Effect.Effect<unknown, unknown, any> = timeout !== undefined && Duration.isFinite(timeout)
-      ? Effect.timeoutFail(task.execute, {
+    if (!entry.origin.traced) return task.execute
+    const timeout = this.timeoutOf(entry)
+    const execute: Effect.Effect<unknown, unknown, any> = timeout === undefined
+      ? task.execute
+      : Effect.timeoutFail(task.execute, {
         duration: timeout,
         onTimeout: () => {
           entry.timedOut = true
           return new TaskTimeoutError({ taskId: id, timeout, phase: "running" })
         }
       })
-      : task.execute
-    if (!entry.origin.traced) return execute
     return Effect.withSpan(
       Effect.onExit(execute, (exit) => Effect.annotateCurrentSpan("task.outcome", outcomeOf(exit, entry.timedOut))),
       "WorkerPool.task",
@@ -430,8 +445,25 @@ export class PoolCore implements EntryOwner {
     )
   }
 
+  /** The running-time timeout of an untraced task passed: interrupt it. */
+  private timeOut(entry: TaskEntry): void {
+    entry.deadline = undefined
+    if (entry.phase !== Phase.Running || entry.worker === undefined) return
+    entry.timedOut = true
+    this.interruptWorker(entry.worker, FiberId.none)
+  }
+
   /** Counts a finished run, frees its key, and makes its result. */
-  private finish(entry: TaskEntry, exit: Exit.Exit<unknown, unknown>): AnyResult {
+  private finish(entry: TaskEntry, interrupted: Exit.Exit<unknown, unknown>): AnyResult {
+    if (entry.deadline !== undefined) {
+      this.timers.cancel(entry.deadline)
+      entry.deadline = undefined
+    }
+    // A run the timer interrupted ends with the timeout error, as
+    // `Effect.timeoutFail` would end it: after the task's finalizers ran.
+    const exit = entry.timedOut && Exit.isInterrupted(interrupted)
+      ? Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout: this.timeoutOf(entry)!, phase: "running" }))
+      : interrupted
     entry.phase = Phase.Callback
     const now = this.now()
     const ran = now - entry.startedAt
@@ -515,14 +547,20 @@ export class PoolCore implements EntryOwner {
       this.admitWaiters()
       return
     }
-    const worker = entry.worker
     // A callback is not cancelled, except to end a forced shutdown.
     const interruptible = entry.phase === Phase.Running || this.callbacksCut
-    if (worker !== undefined && !worker.doomed && interruptible) {
-      worker.doomed = true
-      worker.cancelledBy = by
-      worker.fiber?.unsafeInterruptAsFork(by)
-    }
+    if (entry.worker !== undefined && interruptible) this.interruptWorker(entry.worker, by)
+  }
+
+  /**
+   * Interrupts what a worker runs and dooms the worker: it settles that task
+   * and stops, so that the interruption can never reach a later task.
+   */
+  private interruptWorker(worker: Worker, by: FiberId.FiberId): void {
+    if (worker.doomed) return
+    worker.doomed = true
+    worker.cancelledBy = by
+    worker.fiber?.unsafeInterruptAsFork(by)
   }
 
   // ---- shutdown ----

@@ -114,7 +114,7 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   seq = 0
   /** Milliseconds on the pool's stopwatch. */
   submittedAt = 0
-  /** The queue deadline's timer, while the task is queued. */
+  /** The timer of its queue deadline while queued, of its running-time timeout while running. */
   deadline: Timer | undefined = undefined
   startedAt = 0
   /** Milliseconds spent queued, known once the task starts or settles unrun. */
