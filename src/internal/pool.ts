@@ -211,7 +211,7 @@ export class PoolCore implements EntryOwner {
     const victim = this.scheduler.evictionCandidate(entry.level, this.now())
     if (victim === undefined) return false
     this.unqueue(victim)
-    this.stats.onEvicted(victim.valid.priority)
+    this.stats.onEvicted(victim.priority)
     this.settleUnrun(victim, Exit.fail(this.queueFullError(victim.taskId, true)))
     return true
   }
@@ -224,10 +224,10 @@ export class PoolCore implements EntryOwner {
     entry.submittedAt = now
     if (this.canStartNow(entry)) {
       this.scheduler.started(entry.keyState, now)
-      this.spawnWorker(entry)
+      this.spawnWorker(entry, now)
     } else {
       this.scheduler.enqueue(entry, now)
-      const queueTimeout = entry.valid.queueTimeout ?? this.config.queueTimeout
+      const queueTimeout = entry.queueTimeout ?? this.config.queueTimeout
       if (queueTimeout !== undefined && Duration.isFinite(queueTimeout)) {
         entry.deadline = this.timers.schedule(now + toMillis(queueTimeout), () => this.expire(entry, queueTimeout))
       }
@@ -279,7 +279,7 @@ export class PoolCore implements EntryOwner {
     if (entry.phase !== Phase.Queued) return
     entry.deadline = undefined
     this.unqueue(entry)
-    this.stats.onExpired(entry.valid.priority)
+    this.stats.onExpired(entry.priority)
     this.settleUnrun(entry, Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout, phase: "queued" })))
     this.admitWaiters()
   }
@@ -301,23 +301,24 @@ export class PoolCore implements EntryOwner {
 
   /** Starts queued tasks that may start now, while workers are free, then lets waiting submitters in. */
   private dispatch(): void {
-    while (this.busy < this.config.workers && this.stoppedBy === undefined) {
-      const entry = this.scheduler.take(this.now())
+    while (this.busy < this.config.workers && this.stoppedBy === undefined && this.scheduler.size > 0) {
+      const now = this.now()
+      const entry = this.scheduler.take(now)
       if (entry === undefined) break
       this.leftQueue(entry)
-      this.spawnWorker(entry)
+      this.spawnWorker(entry, now)
     }
     this.admitWaiters()
   }
 
-  private spawnWorker(first: TaskEntry): void {
+  private spawnWorker(first: TaskEntry, now: number): void {
     this.busy++
     const worker: Worker = { fiber: undefined, current: undefined, doomed: false, cancelledBy: undefined }
     this.workers.add(worker)
     // The task counts as running from now on, although its fiber starts on
     // the next tick: not on the spot, which would run the worker inside the
     // submitter's (or another worker's) stack.
-    this.start(first, worker)
+    this.start(first, worker, now)
     Runtime.runFork(first.origin.runtime, this.worker(first, worker), { immediate: false })
   }
 
@@ -344,7 +345,7 @@ export class PoolCore implements EntryOwner {
         const onExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, never, any> => {
           endOfTask()
           const result = this.finish(current, exit)
-          const callback = current.valid.task.callback
+          const callback = current.task.callback
           if (callback === undefined || worker.doomed) {
             this.complete(current, result)
             return proceed()
@@ -374,29 +375,30 @@ export class PoolCore implements EntryOwner {
 
   /** The next task for a worker of `origin`, or `undefined` when the worker should stop. */
   private next(origin: Origin, worker: Worker): TaskEntry | undefined {
-    const entry = this.stoppedBy === undefined ? this.scheduler.take(this.now()) : undefined
+    const now = this.now()
+    const entry = this.stoppedBy === undefined && this.scheduler.size > 0 ? this.scheduler.take(now) : undefined
     if (entry !== undefined) this.leftQueue(entry)
     if (entry !== undefined && entry.origin === origin && !worker.doomed) {
-      this.start(entry, worker)
+      this.start(entry, worker, now)
       this.admitWaiters()
       return entry
     }
     this.workers.delete(worker)
     this.busy--
-    if (entry !== undefined) this.spawnWorker(entry)
+    if (entry !== undefined) this.spawnWorker(entry, now)
     this.admitWaiters()
     this.checkIdle()
     return undefined
   }
 
-  private start(entry: TaskEntry, worker: Worker): void {
+  private start(entry: TaskEntry, worker: Worker, now: number): void {
     entry.phase = Phase.Running
     entry.worker = worker
     worker.current = entry
     this.stats.onRunning(++this.running)
-    entry.startedAt = this.now()
+    entry.startedAt = now
     entry.waitedMillis = entry.startedAt - entry.submittedAt
-    this.stats.onStarted(entry.valid.priority, entry.waitedMillis)
+    this.stats.onStarted(entry.priority, entry.waitedMillis)
     const timeout = entry.origin.traced ? undefined : this.timeoutOf(entry)
     if (timeout !== undefined) {
       entry.deadline = this.timers.schedule(entry.startedAt + toMillis(timeout), () => this.timeOut(entry))
@@ -406,7 +408,7 @@ export class PoolCore implements EntryOwner {
   }
 
   private timeoutOf(entry: TaskEntry): Duration.Duration | undefined {
-    const timeout = entry.valid.timeout ?? this.config.taskTimeout
+    const timeout = entry.timeout ?? this.config.taskTimeout
     return timeout !== undefined && Duration.isFinite(timeout) ? timeout : undefined
   }
 
@@ -417,7 +419,7 @@ export class PoolCore implements EntryOwner {
    * error itself, so the timeout stays inside the span as `Effect.timeoutFail`.
    */
   private program(entry: TaskEntry): Effect.Effect<unknown, unknown, any> {
-    const { id, priority, task } = entry.valid
+    const { priority, task, taskId: id } = entry
     if (!entry.origin.traced) return task.execute
     const timeout = this.timeoutOf(entry)
     const execute: Effect.Effect<unknown, unknown, any> = timeout === undefined
@@ -438,7 +440,7 @@ export class PoolCore implements EntryOwner {
           "task.priority": priority,
           "pool.name": this.config.name,
           "task.wait_ms": entry.waitedMillis,
-          ...(entry.valid.key === undefined ? {} : { "task.key": entry.valid.key })
+          ...(entry.key === undefined ? {} : { "task.key": entry.key })
         },
         captureStackTrace: false
       }
@@ -467,7 +469,7 @@ export class PoolCore implements EntryOwner {
     entry.phase = Phase.Callback
     const now = this.now()
     const ran = now - entry.startedAt
-    this.stats.onFinished(entry.valid.priority, outcomeOf(exit, entry.timedOut), ran)
+    this.stats.onFinished(entry.priority, outcomeOf(exit, entry.timedOut), ran)
     const key = entry.keyState
     this.scheduler.finished(key, now)
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
@@ -477,8 +479,8 @@ export class PoolCore implements EntryOwner {
 
   private resultOf(entry: TaskEntry, exit: Exit.Exit<any, any>, duration: Duration.Duration): AnyResult {
     return {
-      taskId: entry.valid.id,
-      priority: entry.valid.priority,
+      taskId: entry.taskId,
+      priority: entry.priority,
       exit,
       duration,
       waitTime: Duration.millis(entry.waitedMillis)
@@ -510,7 +512,7 @@ export class PoolCore implements EntryOwner {
    * its own (with the submitter's runtime), then settles it.
    */
   private complete(entry: TaskEntry, result: AnyResult): void {
-    const callback = entry.valid.task.callback
+    const callback = entry.task.callback
     if (callback === undefined) return this.settle(entry, result)
     entry.phase = Phase.Callback
     // Once the callbacks' grace after the shutdown deadline is over, a
@@ -542,7 +544,7 @@ export class PoolCore implements EntryOwner {
   cancel(entry: TaskEntry, by: FiberId.FiberId): void {
     if (entry.phase === Phase.Queued) {
       this.unqueue(entry)
-      this.stats.onSettledUnrun(entry.valid.priority)
+      this.stats.onSettledUnrun(entry.priority)
       this.settleUnrun(entry, Exit.interrupt(by))
       this.admitWaiters()
       return
@@ -600,7 +602,7 @@ export class PoolCore implements EntryOwner {
     this.stoppedBy = by
     for (const entry of this.scheduler.removeAll(this.now())) {
       this.leftQueue(entry)
-      this.stats.onSettledUnrun(entry.valid.priority)
+      this.stats.onSettledUnrun(entry.priority)
       this.settleUnrun(entry, Exit.fail(this.shutdownError(entry.taskId)))
     }
     this.cancelOnWorkers(by)

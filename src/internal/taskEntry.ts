@@ -1,5 +1,6 @@
 import type * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
@@ -7,6 +8,8 @@ import type * as FiberRefs from "effect/FiberRefs"
 import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Tracer from "effect/Tracer"
+import type { Priority } from "../Priority.js"
+import type { Task } from "../Task.js"
 import type { TaskHandle } from "../TaskHandle.js"
 import { currentFiberRefs } from "./fiberInternals.js"
 import type { TaskResult } from "../TaskResult.js"
@@ -126,19 +129,32 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   result: AnyResult | undefined = undefined
   private observers: Array<(result: AnyResult) => void> | undefined = undefined
 
+  // The validated task's fields, copied so that the entry does not keep the
+  // validation's object alive while it waits in the queue.
+  readonly taskId: string
+  readonly task: Task<any, any, any>
+  readonly priority: Priority
+  readonly timeout: Duration.Duration | undefined
+  readonly key: string | undefined
+  readonly queueTimeout: Duration.Duration | undefined
+
   constructor(
     readonly owner: EntryOwner,
-    readonly valid: ValidTask,
+    valid: ValidTask,
     readonly origin: Origin,
     readonly keyState: KeyState<TaskEntry>
-  ) {}
-
-  get taskId(): string {
-    return this.valid.id
+  ) {
+    this.taskId = valid.id
+    this.task = valid.task
+    this.priority = valid.priority
+    this.timeout = valid.timeout
+    this.key = valid.key
+    this.queueTimeout = valid.queueTimeout
   }
 
+  /** The priority level the scheduler files the task under. */
   get level(): number {
-    return this.valid.priority
+    return this.priority
   }
 
   get await(): Effect.Effect<AnyResult> {
