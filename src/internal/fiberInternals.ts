@@ -1,4 +1,5 @@
 import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import type * as FiberRefs from "effect/FiberRefs"
 
 /**
@@ -15,6 +16,8 @@ import type * as FiberRefs from "effect/FiberRefs"
  *   whole set at once.
  * - `fiber.children` is an effect that copies the children into an array;
  *   `_children` is the set itself, `null` until the fiber first forks.
+ * - `FiberRefs` has no public equality; its `locals` map holds each ref's
+ *   stack, and a stack is kept as the same array while its ref is unchanged.
  */
 interface FiberRuntimeInternals {
   readonly _fiberRefs: FiberRefs.FiberRefs
@@ -23,6 +26,8 @@ interface FiberRuntimeInternals {
 }
 
 const internals = (fiber: Fiber.RuntimeFiber<any, any>) => fiber as unknown as FiberRuntimeInternals
+
+const locals = (fiberRefs: FiberRefs.FiberRefs) => (fiberRefs as unknown as { readonly locals: Map<unknown, unknown> }).locals
 
 /**
  * The fiber refs a fiber holds now, without copying them.
@@ -50,4 +55,23 @@ export const interruptChildren = (fiber: Fiber.RuntimeFiber<any, any>): void => 
   const children = internals(fiber)._children
   if (children === null || children.size === 0) return
   for (const child of children) child.unsafeInterruptAsFork(fiber.id())
+}
+
+/**
+ * Whether two sets of fiber refs hold the same values, the runtime flags
+ * aside. The runtime replaces a fiber's refs with an equal copy now and
+ * then (rewriting the runtime flags ref); this tells such a copy from a
+ * real change. It may answer `false` for equal values held in different
+ * arrays, never `true` for different ones.
+ *
+ * @internal
+ */
+export const sameFiberRefs = (a: FiberRefs.FiberRefs, b: FiberRefs.FiberRefs): boolean => {
+  const left = locals(a)
+  const right = locals(b)
+  if (left.size !== right.size) return false
+  for (const [ref, stack] of left) {
+    if (right.get(ref) !== stack && ref !== FiberRef.currentRuntimeFlags) return false
+  }
+  return true
 }

@@ -11,7 +11,7 @@ import * as Tracer from "effect/Tracer"
 import type { Priority } from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { TaskHandle } from "../TaskHandle.js"
-import { currentFiberRefs } from "./fiberInternals.js"
+import { currentFiberRefs, sameFiberRefs } from "./fiberInternals.js"
 import type { TaskResult } from "../TaskResult.js"
 import type { KeyState, Schedulable } from "./scheduler.js"
 import type { Timer } from "./timers.js"
@@ -54,17 +54,28 @@ export const originOf = (fiber: Fiber.RuntimeFiber<any, any>, flags: RuntimeFlag
   // The task must stay interruptible even when submitted from an
   // uninterruptible region (as `run` does), so that cancel and timeouts work.
   const runtimeFlags = RuntimeFlags.enable(flags, RuntimeFlags.Interruption)
-  const current = currentFiberRefs(fiber)
-  const cached = origins.get(current)
+  const cached = origins.get(currentFiberRefs(fiber))
   if (cached !== undefined && cached.runtime.runtimeFlags === runtimeFlags) return cached
   const fiberRefs = fiber.getFiberRefs()
-  const origin: Origin = {
-    runtime: Runtime.make({ context: fiber.currentContext as Context.Context<any>, fiberRefs, runtimeFlags }),
-    traced: fiber.currentSpan !== undefined || fiber.currentTracer !== nativeTracer
-  }
+  const last = lastOrigin
+  const origin: Origin =
+    last !== undefined && last.runtime.runtimeFlags === runtimeFlags && sameFiberRefs(last.runtime.fiberRefs, fiberRefs)
+      ? last
+      : {
+        runtime: Runtime.make({ context: fiber.currentContext as Context.Context<any>, fiberRefs, runtimeFlags }),
+        traced: fiber.currentSpan !== undefined || fiber.currentTracer !== nativeTracer
+      }
   origins.set(fiberRefs, origin)
+  lastOrigin = origin
   return origin
 }
+
+/**
+ * The origin made or found last: a fiber whose refs were replaced by an
+ * equal copy finds its origin again here, so that its tasks keep running on
+ * the same workers.
+ */
+let lastOrigin: Origin | undefined = undefined
 
 /**
  * Where a task is in its life. A task only moves forward.

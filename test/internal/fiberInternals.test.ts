@@ -11,7 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Option from "effect/Option"
-import { currentFiberRefs, interruptChildren, replaceFiberRefs } from "../../src/internal/fiberInternals.js"
+import { currentFiberRefs, interruptChildren, replaceFiberRefs, sameFiberRefs } from "../../src/internal/fiberInternals.js"
 
 const ref = FiberRef.unsafeMake(0)
 
@@ -94,6 +94,18 @@ describe("fiberInternals", () => {
       expect(Exit.isInterrupted(exit)).toBe(true)
       expect(yield* Fiber.poll(daemon)).toEqual(Option.none())
       yield* Fiber.interrupt(daemon)
+    }))
+
+  it.effect("sameFiberRefs holds for an equal copy of a fiber's refs and fails once a ref changed", () =>
+    Effect.gen(function*() {
+      const before = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(fiber.getFiberRefs()))
+      // getFiberRefs returns a fresh copy each time: different object, same values
+      const copy = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(fiber.getFiberRefs()))
+      expect(copy).not.toBe(before)
+      expect(sameFiberRefs(before, copy)).toBe(true)
+      yield* FiberRef.set(ref, 7)
+      const changed = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(fiber.getFiberRefs()))
+      expect(sameFiberRefs(before, changed)).toBe(false)
     }))
 })
 
