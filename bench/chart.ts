@@ -29,6 +29,22 @@ const formatNs = (ns: number) => {
   return `${ns.toFixed(ns >= 10 ? 0 : 1)} ns`
 }
 
+/** Splits a line at spaces so that no piece is longer than `width` characters. */
+const wrap = (line: string, width: number): Array<string> => {
+  const pieces: Array<string> = []
+  let current = ""
+  for (const word of line.split(" ")) {
+    if (current.length > 0 && current.length + 1 + word.length > width) {
+      pieces.push(current)
+      current = word
+    } else {
+      current = current.length > 0 ? `${current} ${word}` : word
+    }
+  }
+  if (current.length > 0) pieces.push(current)
+  return pieces
+}
+
 export const renderChart = (workloads: ReadonlyArray<WorkloadSummary>, footer: ReadonlyArray<string>): string => {
   const width = 1100
   const labelWidth = 330
@@ -64,7 +80,9 @@ export const renderChart = (workloads: ReadonlyArray<WorkloadSummary>, footer: R
         `<line x1="${x(c.nsPerTask.min).toFixed(1)}" x2="${x(c.nsPerTask.max).toFixed(1)}" y1="${y + barHeight / 2}" y2="${
           y + barHeight / 2
         }" class="range"/>`,
-        `<text x="${(end + 6).toFixed(1)}" y="${y + barHeight - 4}" class="value">${formatNs(ns)}</text>`
+        `<text x="${(Math.max(end, x(c.nsPerTask.max)) + 6).toFixed(1)}" y="${y + barHeight - 4}" class="value">${
+          formatNs(ns)
+        }</text>`
       )
       y += barHeight + barGap
     }
@@ -85,10 +103,10 @@ export const renderChart = (workloads: ReadonlyArray<WorkloadSummary>, footer: R
     }
   }
   const footerTop = bottom + 40
-  const footerLines = footer.map((line, i) =>
+  const footerLines = footer.flatMap((line) => wrap(line, 170)).map((line, i) =>
     `<text x="10" y="${footerTop + i * 18}" class="footer">${escape(line)}</text>`
   )
-  const height = footerTop + footer.length * 18 + 10
+  const height = footerTop + footerLines.length * 18 + 10
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<style>

@@ -15,9 +15,11 @@
  * fastq, async.queue / async.priorityQueue, `Effect.forEach`, and our pool
  * bare (metrics off), with a task timeout and metrics, and with keys, aging
  * and an OpenTelemetry tracer. Each workload runs one warm-up round and 5
- * measured rounds (W5: 3, after a warm-up at a tenth of the size), the order
- * of the contenders rotated each round; the harness (bench/harness.ts) says
- * why it is our own.
+ * measured rounds, the order of the contenders rotated each round; the
+ * harness (bench/harness.ts) says why it is our own. W5 runs 3 measured
+ * rounds after a warm-up at a tenth of the size: with 1,000,000 tasks a
+ * sample of our pool with a tracer takes about 40 s, so 5 rounds would take
+ * the suite past 10 minutes on the 2-core machine.
  *
  * Writes bench/results/<YYYY-MM-DD>.json (every sample, machine and
  * versions), bench/results/<YYYY-MM-DD>.md (a table per workload) and
@@ -28,9 +30,11 @@
  * Options:
  *   --quick          smaller counts (a tenth, W5 a twentieth), 1 round, no warm-up: a smoke run
  *   --only W1,W3     run only these workloads
- *   --rounds N       measured rounds of W1-W3 (default 5); W5 runs min(N, 3)
+ *   --rounds N       measured rounds of W1-W3 (default 5)
+ *   --w5-rounds N    measured rounds of W5 (default 3, and never more than --rounds)
  */
 import { execSync } from "node:child_process"
+import { createHash } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { renderChart } from "./chart.js"
@@ -47,12 +51,12 @@ const optionValue = (name: string): string | undefined => {
   return index >= 0 ? argv[index + 1] : undefined
 }
 
-const known = new Set(["--quick", "--only", "--rounds"])
+const known = new Set(["--quick", "--only", "--rounds", "--w5-rounds"])
 for (const [i, arg] of argv.entries()) {
   const flag = arg.split("=")[0]!
-  const isValue = i > 0 && (argv[i - 1] === "--only" || argv[i - 1] === "--rounds")
+  const isValue = i > 0 && ["--only", "--rounds", "--w5-rounds"].includes(argv[i - 1]!)
   if (!isValue && !known.has(flag)) {
-    console.error(`unknown option ${arg}; the options are --quick, --only W1,W2,W3,W5 and --rounds N`)
+    console.error(`unknown option ${arg}; the options are --quick, --only W1,W2,W3,W5, --rounds N and --w5-rounds N`)
     process.exit(2)
   }
 }
@@ -70,9 +74,13 @@ const only: ReadonlyArray<WorkloadId> = onlyArg === undefined
   })
 const roundsArg = optionValue("rounds")
 const rounds = roundsArg === undefined ? (quick ? 1 : 5) : Number(roundsArg)
-if (!Number.isInteger(rounds) || rounds < 1) {
-  console.error(`--rounds expects an integer >= 1, got ${roundsArg}`)
-  process.exit(2)
+const w5RoundsArg = optionValue("w5-rounds")
+const w5Rounds = Math.min(rounds, w5RoundsArg === undefined ? 3 : Number(w5RoundsArg))
+for (const [name, value] of [["--rounds", rounds], ["--w5-rounds", w5Rounds]] as const) {
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} expects an integer >= 1`)
+    process.exit(2)
+  }
 }
 
 const sizes: Sizes = quick
@@ -82,7 +90,7 @@ const sizes: Sizes = quick
     w3: 5_000,
     w5: 50_000,
     rounds,
-    w5Rounds: Math.min(rounds, 3),
+    w5Rounds,
     warmup: false,
     w5WarmupFraction: 0.1,
     batchQueueSizes: [1_024, 16_384]
@@ -93,7 +101,7 @@ const sizes: Sizes = quick
     w3: 50_000,
     w5: 1_000_000,
     rounds,
-    w5Rounds: Math.min(rounds, 3),
+    w5Rounds,
     warmup: true,
     w5WarmupFraction: 0.1,
     batchQueueSizes: [1_024, 16_384]
@@ -117,7 +125,9 @@ const gitRevision = (): string => {
     const head = execSync("git rev-parse --short HEAD", { cwd: root, stdio: ["ignore", "pipe", "ignore"] }).toString().trim()
     const dirty = execSync("git status --porcelain -- src", { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
       .toString().trim().length > 0
-    return dirty ? `${head} (src/ modified)` : head
+    if (!dirty) return head
+    const diff = execSync("git diff HEAD -- src", { cwd: root, stdio: ["ignore", "pipe", "ignore"] })
+    return `${head} + uncommitted src/ changes (diff sha1 ${createHash("sha1").update(diff).digest("hex").slice(0, 10)})`
   } catch {
     return "unknown"
   }
@@ -148,11 +158,12 @@ const machine: Machine = {
 const pad = (n: number) => String(n).padStart(2, "0")
 const today = new Date()
 const date = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`
-const full = !quick && onlyArg === undefined && roundsArg === undefined
+const full = !quick && onlyArg === undefined && roundsArg === undefined && w5RoundsArg === undefined
 const suffix = full ? "" : [
   quick ? "-quick" : "",
   onlyArg !== undefined ? `-${only.join("-")}` : "",
-  roundsArg !== undefined ? `-r${rounds}` : ""
+  roundsArg !== undefined ? `-r${rounds}` : "",
+  w5RoundsArg !== undefined ? `-w5r${w5Rounds}` : ""
 ].join("")
 
 // ---- run ----
@@ -219,10 +230,11 @@ writeFileSync(new URL(`${date}${suffix}.md`, resultsDir), report)
 writeFileSync(
   new URL(`chart${suffix}.svg`, resultsDir),
   renderChart(summaries, [
-    `${date}${quick ? " (quick smoke run)" : ""}: ${machineLine(machine)}`,
-    `Median of the measured rounds (W1-W3: ${sizes.rounds}, W5: ${sizes.w5Rounds}); W5 bars are drain time / 1,000,000 queued tasks${
-      quick ? " (quick: fewer tasks)" : ""
-    }.`,
+    `${date}${quick ? " (quick smoke run)" : ""}: node ${machine.node}, ${machine.platform} ${machine.arch}, ${machine.cores} x ${machine.cpuModel}`,
+    Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(", "),
+    `Median of the measured rounds (W1-W3: ${sizes.rounds}, W5: ${sizes.w5Rounds}); W5 bars are drain time / ${
+      sizes.w5.toLocaleString("en-US")
+    } queued tasks.`,
     `Wall time of the run ${(noise.wallMs / 1000).toFixed(0)} s; other processes kept ${
       noise.otherCores === undefined ? "an unknown share" : `${noise.otherCores.toFixed(2)} of ${machine.cores} cores`
     } busy on average.`

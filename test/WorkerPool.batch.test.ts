@@ -311,3 +311,20 @@ describe("runAll", () => {
       expect(isInterruption(results[0]!.exit)).toBe(true)
     }))
 })
+
+describe("submitBatch on a long run", () => {
+  it.scoped("emits one result per task even when tasks settle before the batch watches them", () =>
+    Effect.gen(function*() {
+      // Instant tasks settle while the batch's submitting fiber is between
+      // steps (Effect makes a fiber yield every 2,048 operations): each of
+      // them must still be emitted, and its room given back.
+      const pool = yield* WorkerPool.make({ workers: 4, queueSize: 1024 })
+      function* tasks() {
+        for (let i = 0; i < 100_000; i++) yield { id: `instant-${i}`, execute: Effect.succeed(i) }
+      }
+      const results = yield* Stream.runCollect(pool.submitBatch(tasks()))
+      expect(Chunk.size(results)).toBe(100_000)
+      expect(new Set(Chunk.toReadonlyArray(results).map((result) => result.taskId)).size).toBe(100_000)
+    }))
+})
+

@@ -192,8 +192,10 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
     })
   }
 
+  /** Calls `observer` with the result once the task settles, or at once if it has. */
   observe(observer: (result: AnyResult) => void): void {
-    if (this.observers === undefined) this.observers = [observer]
+    if (this.result !== undefined) observer(this.result)
+    else if (this.observers === undefined) this.observers = [observer]
     else this.observers.push(observer)
   }
 

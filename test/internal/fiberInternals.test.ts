@@ -98,13 +98,13 @@ describe("fiberInternals", () => {
 
   it.effect("sameFiberRefs holds for an equal copy of a fiber's refs and fails once a ref changed", () =>
     Effect.gen(function*() {
-      const before = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(fiber.getFiberRefs()))
+      const before = yield* Effect.withFiberRuntime<FiberRefs.FiberRefs>((fiber) => Effect.succeed(fiber.getFiberRefs()))
       // getFiberRefs returns a fresh copy each time: different object, same values
-      const copy = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(fiber.getFiberRefs()))
+      const copy = yield* Effect.withFiberRuntime<FiberRefs.FiberRefs>((fiber) => Effect.succeed(fiber.getFiberRefs()))
       expect(copy).not.toBe(before)
       expect(sameFiberRefs(before, copy)).toBe(true)
       yield* FiberRef.set(ref, 7)
-      const changed = yield* Effect.withFiberRuntime((fiber) => Effect.succeed(fiber.getFiberRefs()))
+      const changed = yield* Effect.withFiberRuntime<FiberRefs.FiberRefs>((fiber) => Effect.succeed(fiber.getFiberRefs()))
       expect(sameFiberRefs(before, changed)).toBe(false)
     }))
 })
