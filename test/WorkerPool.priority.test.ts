@@ -235,3 +235,28 @@ describe("backpressure", () => {
       expect(yield* handle.join).toBe(5)
     }))
 })
+
+describe("start order with several workers", () => {
+  it.scoped("tasks start in the order the queue gives them out: by priority, then FIFO, across all workers", () =>
+    Effect.gen(function*() {
+      const workers = 4
+      const pool = yield* WorkerPool.make({ workers, queueSize: 3000 })
+      const gate = yield* Effect.makeLatch(false)
+      for (let g = 0; g < workers; g++) {
+        yield* pool.submit({ id: `gate-${g}`, execute: gate.await, priority: Priority.Critical })
+      }
+      const started: Array<number> = []
+      const priorities = Array.from({ length: 3000 }, (_, i) => ((i * 7919) % 4) as Priority)
+      const handles: Array<TaskHandle<void>> = []
+      for (let i = 0; i < priorities.length; i++) {
+        handles.push(
+          yield* pool.submit({ id: `t${i}`, priority: priorities[i]!, execute: Effect.sync(() => void started.push(i)) })
+        )
+      }
+      yield* gate.open
+      for (const handle of handles) yield* handle.await
+      const expected = priorities.map((_, i) => i).sort((a, b) => priorities[b]! - priorities[a]! || a - b)
+      expect(started).toStrictEqual(expected)
+    }))
+})
+

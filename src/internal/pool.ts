@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type { OverflowPolicy, ResolvedPoolConfig } from "../PoolConfig.js"
@@ -69,6 +70,8 @@ export class PoolCore implements EntryOwner {
   private readonly callbackFibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
   private readonly idleWaiters = new Set<() => void>()
   private busy = 0
+  /** Workers spawned whose fiber has not taken its first step yet. */
+  private unstarted = 0
   private unsettled = 0
   private accepted = 0
   private accepting = true
@@ -315,6 +318,7 @@ export class PoolCore implements EntryOwner {
     this.busy++
     const worker: Worker = { fiber: undefined, current: undefined, doomed: false, cancelledBy: undefined }
     this.workers.add(worker)
+    this.unstarted++
     // The task counts as running from now on, although its fiber starts on
     // the next tick: not on the spot, which would run the worker inside the
     // submitter's (or another worker's) stack.
@@ -334,6 +338,7 @@ export class PoolCore implements EntryOwner {
     return Effect.uninterruptibleMask((restore) =>
       Effect.withFiberRuntime<void, never, any>((fiber) => {
         worker.fiber = fiber
+        this.unstarted--
         const baseline = fiber.getFiberRefs()
         let current = first
         const run = (entry: TaskEntry): Effect.Effect<void, never, any> => {
@@ -364,7 +369,17 @@ export class PoolCore implements EntryOwner {
           interruptChildren(fiber)
           if (currentFiberRefs(fiber) !== baseline) replaceFiberRefs(fiber, baseline)
         }
-        const proceed = (): Effect.Effect<void, never, any> => {
+        // Tasks start in the order they are taken from the queue. So a worker
+        // yields before it takes a task (the scheduler is FIFO) while a new
+        // worker has yet to start the task dispatched to it, and when the
+        // runtime would soon make it yield anyway: never between taking a
+        // task and starting it.
+        const yieldBudget = fiber.getFiberRef(FiberRef.currentMaxOpsBeforeYield) - 32
+        const proceed = (patience = 8): Effect.Effect<void, never, any> =>
+          patience > 0 && (this.unstarted > 0 || fiber.currentOpCount > yieldBudget)
+            ? Effect.zipRight(Effect.yieldNow(), Effect.suspend(() => proceed(patience - 1)))
+            : takeNext()
+        const takeNext = (): Effect.Effect<void, never, any> => {
           const next = this.next(origin, worker)
           return next === undefined ? Effect.void : run(next)
         }
