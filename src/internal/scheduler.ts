@@ -47,6 +47,8 @@ export class KeyState<T> {
   running = 0
   queued = 0
   pausedUntil: number | undefined = undefined
+  /** Whether the key sits in the ready heaps (it has queued tasks and may start), as last placed. */
+  startable = false
   /** When a timer is already set to look at this key again. */
   wakeAt: number | undefined = undefined
   readonly lists: ReadonlyArray<Fifo<any, "keyPrev", "keyNext">>
@@ -185,13 +187,13 @@ export class Scheduler<T extends Schedulable<T>> {
     key.queued++
     this.byLevel[item.level]!.push(item)
     this.size++
-    this.refresh(key, now)
+    this.refreshLevel(key, item.level, now)
   }
 
   /** Removes a queued task (cancelled, evicted or expired). */
   remove(item: T, now: number): void {
     this.unlink(item)
-    this.refresh(item.keyState, now)
+    this.refreshLevel(item.keyState, item.level, now)
   }
 
   /** Empties the queue, returning every queued task, highest level first. */
@@ -227,7 +229,10 @@ export class Scheduler<T extends Schedulable<T>> {
     }
     if (best === undefined) return undefined
     this.unlink(best)
-    this.started(best.keyState, now)
+    const key = best.keyState
+    key.running++
+    key.recordStart(now)
+    this.refreshLevel(key, best.level, now)
     return best
   }
 
@@ -235,12 +240,12 @@ export class Scheduler<T extends Schedulable<T>> {
   started(key: KeyState<T>, now: number): void {
     key.running++
     key.recordStart(now)
-    this.refresh(key, now)
+    this.refreshIfChanged(key, now)
   }
 
   finished(key: KeyState<T>, now: number): void {
     key.running--
-    this.refresh(key, now)
+    this.refreshIfChanged(key, now)
   }
 
   pause(key: KeyState<T>, until: number, now: number): void {
@@ -295,14 +300,33 @@ export class Scheduler<T extends Schedulable<T>> {
   /** Puts the key in or out of each level's heap, as it may start now or not. */
   refresh(key: KeyState<T>, now: number): void {
     const startable = key.queued > 0 && this.startableOrWake(key, now)
-    for (let level = 0; level < this.ready.length; level++) {
-      const heap = this.ready[level]!
-      if (startable && key.head(level) !== undefined) {
-        if (heap.has(key)) heap.update(key)
-        else heap.push(key)
-      } else if (heap.has(key)) {
-        heap.remove(key)
-      }
+    key.startable = startable
+    for (let level = 0; level < this.ready.length; level++) this.place(key, level, startable)
+  }
+
+  /**
+   * `refresh` after a change at one level only: unless the key's
+   * startability changed too, only that level's heap needs a look.
+   */
+  private refreshLevel(key: KeyState<T>, level: number, now: number): void {
+    const startable = key.queued > 0 && this.startableOrWake(key, now)
+    if (startable !== key.startable) return this.refresh(key, now)
+    this.place(key, level, startable)
+  }
+
+  /** `refresh` after a change that moved no task: only a change of startability matters. */
+  private refreshIfChanged(key: KeyState<T>, now: number): void {
+    const startable = key.queued > 0 && this.startableOrWake(key, now)
+    if (startable !== key.startable) this.refresh(key, now)
+  }
+
+  private place(key: KeyState<T>, level: number, startable: boolean): void {
+    const heap = this.ready[level]!
+    if (startable && key.head(level) !== undefined) {
+      if (heap.has(key)) heap.update(key)
+      else heap.push(key)
+    } else if (heap.has(key)) {
+      heap.remove(key)
     }
   }
 
