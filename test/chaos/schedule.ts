@@ -17,6 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
@@ -139,8 +140,7 @@ export const runSchedule = (schedule: Schedule): Effect.Effect<ReadonlyArray<str
     // (4) no fiber of the pool is left
     const alive = (yield* supervisor.value).filter((fiber) => fiber.unsafePoll() === null)
     if (alive.length > 0) {
-      if (process.env.CHAOS_DEBUG) for (const fiber of alive) console.log(fiber.id(), (fiber as any)._stack?.length, String((fiber as any)._asyncBlockingOn))
-      violations.push(`${alive.length} fibers still alive after shutdown`)
+      violations.push(`${alive.length} fibers still alive after shutdown: ${alive.map((fiber) => fiber.id().id).join(", ")}`)
     }
     return violations
   })
@@ -334,7 +334,7 @@ const counter = (metric: string, pool: string, perPriority: boolean) => {
 }
 
 const failureOf = (exit: Exit.Exit<unknown, unknown>) =>
-  Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
+  Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
 
 const check = (observed: Observed): Effect.Effect<Array<string>> =>
   Effect.gen(function*() {
@@ -355,7 +355,7 @@ const check = (observed: Observed): Effect.Effect<Array<string>> =>
       if (record.via !== "run" && record.handle === undefined) {
         if (Exit.isSuccess(exit)) fail(`${record.id}: submit succeeded without a handle`)
         else if (!Cause.isInterruptedOnly(exit.cause)) {
-          const error = Option_getOrUndefined(failureOf(exit))
+          const error = Option.getOrUndefined(failureOf(exit))
           const typed = error instanceof PoolShutdownError || (error instanceof QueueFullError && !error.evicted)
           if (!typed) fail(`${record.id}: refused with ${Cause.pretty(exit.cause)}`)
           if (error instanceof QueueFullError && record.via === "submit") fail(`${record.id}: backpressure submit got QueueFullError`)
@@ -431,9 +431,6 @@ const check = (observed: Observed): Effect.Effect<Array<string>> =>
     return violations
   })
 
-const Option_getOrUndefined = <A>(option: { readonly _tag: "Some"; readonly value: A } | { readonly _tag: "None" } | undefined) =>
-  option !== undefined && option._tag === "Some" ? option.value : undefined
-
 const MetricKeyName = {
   submitted: "workerpool_tasks_submitted",
   completed: "workerpool_tasks_completed",
@@ -457,7 +454,7 @@ const explain = (record: Record, result: TaskResult<unknown, unknown>, observed:
       ? undefined
       : "was interrupted though nobody cancelled it and shutdown drained in time"
   }
-  const error = Option_getOrUndefined(Cause.failureOption(cause))
+  const error = Option.getOrUndefined(Cause.failureOption(cause))
   if (error instanceof TaskFailure) return spec.behaviour === "fail" && ran ? undefined : `failed though it was to ${spec.behaviour}`
   if (error instanceof TaskTimeoutError) {
     if (error.phase === "running") {
@@ -474,7 +471,7 @@ const explain = (record: Record, result: TaskResult<unknown, unknown>, observed:
   if (error instanceof QueueFullError) return error.evicted && !ran ? undefined : "settled with QueueFullError without being evicted"
   if (error instanceof PoolShutdownError) return ran ? "settled with PoolShutdownError after it had started" : undefined
   if (Cause.isDie(cause)) {
-    const defect = Option_getOrUndefined(Cause.dieOption(cause))
+    const defect = Option.getOrUndefined(Cause.dieOption(cause))
     if (defect instanceof TaskFailure && (spec.behaviour === "die" || spec.behaviour === "throw")) return undefined
     return `died with ${Cause.pretty(cause)} though it was to ${spec.behaviour}`
   }
