@@ -6,11 +6,12 @@
 import * as PoolConfigModule from "./PoolConfig.js"
 import * as TaskResultModule from "./TaskResult.js"
 
-export { WorkerPool, type WorkerPoolService } from "./WorkerPool.js"
+export { type SubmitOptions, WorkerPool, type WorkerPoolService } from "./WorkerPool.js"
 export { Priority } from "./Priority.js"
-export type { Task } from "./Task.js"
+export type { Callback, Task } from "./Task.js"
 export type { TaskHandle } from "./TaskHandle.js"
-export type { PoolMetrics } from "./PoolMetrics.js"
+export type { KeyMetrics, PoolMetrics } from "./PoolMetrics.js"
+export type { OverflowPolicy, RateLimit } from "./PoolConfig.js"
 export {
   InvalidTaskError,
   PoolConfigError,
