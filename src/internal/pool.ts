@@ -18,6 +18,7 @@ import { outcomeOf } from "./outcome.js"
 import { type KeyState, Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import * as Stopwatch from "./stopwatch.js"
+import { callbackProgram, resultOf, taskProgram, timeoutOf } from "./taskProgram.js"
 import {
   type AnyResult,
   type EntryOwner,
@@ -345,7 +346,7 @@ export class PoolCore implements EntryOwner {
           current = entry
           // Cancelled between its dispatch and the worker's first step.
           if (worker.cancelledBy !== undefined) return onExit(Exit.interrupt(worker.cancelledBy))
-          return Effect.flatMap(Effect.exit(restore(this.program(entry))), onExit)
+          return Effect.flatMap(Effect.exit(restore(taskProgram(entry, this.config))), onExit)
         }
         const onExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, never, any> => {
           endOfTask()
@@ -355,7 +356,7 @@ export class PoolCore implements EntryOwner {
             this.complete(current, result)
             return proceed()
           }
-          return Effect.flatMap(Effect.exit(restore(this.callbackProgram(callback, result))), (callbackExit) => {
+          return Effect.flatMap(Effect.exit(restore(callbackProgram(this.config.name, callback, result))), (callbackExit) => {
             endOfTask()
             if (Exit.isFailure(callbackExit)) this.stats.onCallbackFailure()
             this.settle(current, result)
@@ -414,52 +415,12 @@ export class PoolCore implements EntryOwner {
     entry.startedAt = now
     entry.waitedMillis = entry.startedAt - entry.submittedAt
     this.stats.onStarted(entry.priority, entry.waitedMillis)
-    const timeout = entry.origin.traced ? undefined : this.timeoutOf(entry)
+    const timeout = entry.origin.traced ? undefined : timeoutOf(entry, this.config)
     if (timeout !== undefined) {
       entry.deadline = this.timers.schedule(entry.startedAt + toMillis(timeout), () => this.timeOut(entry))
     }
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
-  }
-
-  private timeoutOf(entry: TaskEntry): Duration.Duration | undefined {
-    const timeout = entry.timeout ?? this.config.taskTimeout
-    return timeout !== undefined && Duration.isFinite(timeout) ? timeout : undefined
-  }
-
-  /**
-   * Untraced, a running-time timeout is a timer on the pool's timer fiber
-   * that interrupts the worker (see `timeOut`): `Effect.timeout` would fork
-   * two fibers per task. Traced, the task span must end with the timeout
-   * error itself, so the timeout stays inside the span as `Effect.timeoutFail`.
-   */
-  private program(entry: TaskEntry): Effect.Effect<unknown, unknown, any> {
-    const { priority, task, taskId: id } = entry
-    if (!entry.origin.traced) return task.execute
-    const timeout = this.timeoutOf(entry)
-    const execute: Effect.Effect<unknown, unknown, any> = timeout === undefined
-      ? task.execute
-      : Effect.timeoutFail(task.execute, {
-        duration: timeout,
-        onTimeout: () => {
-          entry.timedOut = true
-          return new TaskTimeoutError({ taskId: id, timeout, phase: "running" })
-        }
-      })
-    return Effect.withSpan(
-      Effect.onExit(execute, (exit) => Effect.annotateCurrentSpan("task.outcome", outcomeOf(exit, entry.timedOut))),
-      "WorkerPool.task",
-      {
-        attributes: {
-          "task.id": id,
-          "task.priority": priority,
-          "pool.name": this.config.name,
-          "task.wait_ms": entry.waitedMillis,
-          ...(entry.key === undefined ? {} : { "task.key": entry.key })
-        },
-        captureStackTrace: false
-      }
-    )
   }
 
   /** The running-time timeout of an untraced task passed: interrupt it. */
@@ -479,7 +440,7 @@ export class PoolCore implements EntryOwner {
     // A run the timer interrupted ends with the timeout error, as
     // `Effect.timeoutFail` would end it: after the task's finalizers ran.
     const exit = entry.timedOut && Exit.isInterrupted(interrupted)
-      ? Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout: this.timeoutOf(entry)!, phase: "running" }))
+      ? Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout: timeoutOf(entry, this.config)!, phase: "running" }))
       : interrupted
     entry.phase = Phase.Callback
     const now = this.now()
@@ -489,37 +450,13 @@ export class PoolCore implements EntryOwner {
     this.scheduler.finished(key, now)
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
     this.dispatch()
-    return this.resultOf(entry, exit, Duration.millis(ran))
-  }
-
-  private resultOf(entry: TaskEntry, exit: Exit.Exit<any, any>, duration: Duration.Duration): AnyResult {
-    return {
-      taskId: entry.taskId,
-      priority: entry.priority,
-      exit,
-      duration,
-      waitTime: Duration.millis(entry.waitedMillis)
-    }
+    return resultOf(entry, exit, Duration.millis(ran))
   }
 
   /** Settles a task that never ran: cancelled, evicted or expired in the queue, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
     entry.waitedMillis = this.now() - entry.submittedAt
-    this.complete(entry, this.resultOf(entry, exit, Duration.zero))
-  }
-
-  private callbackProgram(
-    callback: (result: AnyResult) => unknown,
-    result: AnyResult
-  ): Effect.Effect<unknown, unknown, any> {
-    return Effect.suspend(() => {
-      const returned: unknown = callback(result)
-      return Effect.isEffect(returned) ? returned : Effect.void
-    }).pipe(
-      Effect.onError((cause) =>
-        Effect.logWarning(`WorkerPool "${this.config.name}": callback of task "${result.taskId}" failed`, cause)
-      )
-    )
+    this.complete(entry, resultOf(entry, exit, Duration.zero))
   }
 
   /**
@@ -534,7 +471,7 @@ export class PoolCore implements EntryOwner {
     // callback runs on the spot and is cut off at its first suspension, so
     // that it cannot hold shutdown.
     const cut = this.callbacksCut
-    const fiber = Runtime.runFork(entry.origin.runtime, this.callbackProgram(callback, result), { immediate: cut })
+    const fiber = Runtime.runFork(entry.origin.runtime, callbackProgram(this.config.name, callback, result), { immediate: cut })
     this.callbackFibers.add(fiber)
     fiber.addObserver((exit) => {
       this.callbackFibers.delete(fiber)
