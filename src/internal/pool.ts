@@ -1,3 +1,4 @@
+import type * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -346,7 +347,11 @@ export class PoolCore implements EntryOwner {
           current = entry
           // Cancelled between its dispatch and the worker's first step.
           if (worker.cancelledBy !== undefined) return onExit(Exit.interrupt(worker.cancelledBy))
-          return Effect.flatMap(Effect.exit(restore(taskProgram(entry, this.config))), onExit)
+          return Effect.matchCauseEffect(restore(taskProgram(entry, this.config)), settleRun)
+        }
+        const settleRun = {
+          onFailure: (cause: Cause.Cause<unknown>) => onExit(Exit.failCause(cause)),
+          onSuccess: (value: unknown) => onExit(Exit.succeed(value))
         }
         const onExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, never, any> => {
           endOfTask()
