@@ -52,7 +52,8 @@ export class KeyState<T> {
   /** When a timer is already set to look at this key again. */
   wakeAt: number | undefined = undefined
   readonly lists: ReadonlyArray<Fifo<any, "keyPrev", "keyNext">>
-  readonly slots: ReadonlyArray<HeapSlot>
+  /** Per level: the key's place in that level's heap, and the head it was ordered by. */
+  readonly slots: ReadonlyArray<HeapSlot & { head: T | undefined }>
   /** Start times of the last `rate.limit` starts, oldest at `nextStart` once full. */
   private readonly starts: Array<number> = []
   private nextStart = 0
@@ -64,7 +65,7 @@ export class KeyState<T> {
     readonly rate: RateLimit | undefined
   ) {
     this.lists = Array.from({ length: levels }, () => new Fifo<any, "keyPrev", "keyNext">(keyLinks))
-    this.slots = Array.from({ length: levels }, () => ({ heapIndex: -1 }))
+    this.slots = Array.from({ length: levels }, () => ({ heapIndex: -1, head: undefined }))
   }
 
   head(level: number): T | undefined {
@@ -322,10 +323,14 @@ export class Scheduler<T extends Schedulable<T>> {
 
   private place(key: KeyState<T>, level: number, startable: boolean): void {
     const heap = this.ready[level]!
-    if (startable && key.head(level) !== undefined) {
-      if (heap.has(key)) heap.update(key)
-      else heap.push(key)
-    } else if (heap.has(key)) {
+    const slot = key.slots[level]!
+    const head = key.head(level)
+    if (startable && head !== undefined) {
+      // The heap orders keys by their head: a key whose head is unchanged keeps its place.
+      if (slot.heapIndex < 0) heap.push(key)
+      else if (slot.head !== head) heap.update(key)
+      slot.head = head
+    } else if (slot.heapIndex >= 0) {
       heap.remove(key)
     }
   }
