@@ -9,7 +9,7 @@ import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { PoolCore } from "./pool.js"
 import { type AnyResult, originOf, type TaskEntry } from "./taskEntry.js"
-import { validateTask, type ValidTask } from "./validateTask.js"
+import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
 /** The result of a task the pool refused because it was shutting down. */
 const refused = (task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownError): AnyResult => ({
@@ -37,16 +37,7 @@ export const runAll = (
     for (const task of tasks) {
       const checked = validateTask(task)
       if (checked instanceof InvalidTaskError) return Effect.fail(checked)
-      if (ids.has(checked.id)) {
-        return Effect.fail(
-          new InvalidTaskError({
-            taskId: checked.id,
-            field: "id",
-            value: checked.id,
-            reason: "two tasks of the batch share this id"
-          })
-        )
-      }
+      if (ids.has(checked.id)) return Effect.fail(duplicateId(checked.id, "in the same batch"))
       ids.add(checked.id)
       valid.push(checked)
     }

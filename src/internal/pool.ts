@@ -30,16 +30,13 @@ import {
   type Worker
 } from "./taskEntry.js"
 import { Timers } from "./timers.js"
-import { validateTask, type ValidTask } from "./validateTask.js"
+import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
 interface Waiter {
   readonly entry: TaskEntry
   readonly resume: (effect: Effect.Effect<TaskEntry, PoolShutdownError>) => void
   admitted: boolean
 }
-
-/** Milliseconds, as the pool's stopwatch counts them; an infinite duration is `Infinity` (forever). */
-const toMillis = (duration: Duration.Duration): number => Duration.toMillis(duration)
 
 /**
  * The dispatcher. Its state is plain data updated synchronously: JavaScript
@@ -100,15 +97,14 @@ export class PoolCore implements EntryOwner {
       rateLimit: (key) => {
         if (!Object.hasOwn(config.rateLimits, key)) return undefined
         const rate = config.rateLimits[key]!
-        return { limit: rate.limit, intervalMillis: toMillis(rate.interval) }
+        return { limit: rate.limit, intervalMillis: Duration.toMillis(rate.interval) }
       },
-      agingMillis: config.agingInterval && toMillis(config.agingInterval),
+      agingMillis: config.agingInterval && Duration.toMillis(config.agingInterval),
       wakeAt: (at, key) => {
         this.timers.schedule(at, () => {
           key.wakeAt = undefined
           this.scheduler.refresh(key, this.now())
           this.dispatch()
-          this.admitWaiters()
         })
       }
     })
@@ -155,14 +151,7 @@ export class PoolCore implements EntryOwner {
       return Effect.fail(this.shutdownError(valid.id))
     }
     if (this.ids.has(valid.id)) {
-      return Effect.fail(
-        new InvalidTaskError({
-          taskId: valid.id,
-          field: "id",
-          value: valid.id,
-          reason: "another task with this id is queued, running or waiting to enter this pool"
-        })
-      )
+      return Effect.fail(duplicateId(valid.id, "queued, running or waiting to enter this pool"))
     }
     // A pause or rate window ending right now frees its key's queued tasks
     // first, so that the room check sees them gone and they are not overtaken.
@@ -234,7 +223,7 @@ export class PoolCore implements EntryOwner {
       this.scheduler.enqueue(entry, now)
       const queueTimeout = entry.queueTimeout ?? this.config.queueTimeout
       if (queueTimeout !== undefined && Duration.isFinite(queueTimeout)) {
-        entry.deadline = this.timers.schedule(now + toMillis(queueTimeout), () => this.expire(entry, queueTimeout))
+        entry.deadline = this.timers.schedule(now + Duration.toMillis(queueTimeout), () => this.expire(entry, queueTimeout))
       }
       this.onQueueChange(entry)
       this.dispatch()
@@ -291,7 +280,7 @@ export class PoolCore implements EntryOwner {
 
   pauseKey(name: string, duration: Duration.Duration): void {
     const now = this.now()
-    this.scheduler.pause(this.scheduler.keyState(name), now + toMillis(duration), now)
+    this.scheduler.pause(this.scheduler.keyState(name), now + Duration.toMillis(duration), now)
     // waiters for this key now need a wake-up at the pause's end
     this.admitWaiters()
   }
@@ -299,7 +288,6 @@ export class PoolCore implements EntryOwner {
   resumeKey(name: string): void {
     this.scheduler.resume(this.scheduler.keyState(name), this.now())
     this.dispatch()
-    this.admitWaiters()
   }
 
   // ---- workers ----
@@ -422,7 +410,7 @@ export class PoolCore implements EntryOwner {
     this.stats.onStarted(entry.priority, entry.waitedMillis)
     const timeout = entry.origin.traced ? undefined : timeoutOf(entry, this.config)
     if (timeout !== undefined) {
-      entry.deadline = this.timers.schedule(entry.startedAt + toMillis(timeout), () => this.timeOut(entry))
+      entry.deadline = this.timers.schedule(entry.startedAt + Duration.toMillis(timeout), () => this.timeOut(entry))
     }
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)

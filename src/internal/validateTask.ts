@@ -24,6 +24,14 @@ export interface ValidTask {
 
 const taskFields: ReadonlySet<string> = new Set(["id", "execute", "callback", "priority", "timeout", "key", "queueTimeout"])
 
+/**
+ * The error for a task whose id another task already holds.
+ *
+ * @internal
+ */
+export const duplicateId = (id: string, holder: string) =>
+  new InvalidTaskError({ taskId: id, field: "id", value: id, reason: `another task with this id is ${holder}` })
+
 const invalid = (taskId: string | undefined, field: string, value: unknown, reason: string) =>
   new InvalidTaskError({ taskId, field, value, reason })
 
