@@ -8,7 +8,8 @@ import { InvalidTaskError, type PoolShutdownError } from "../PoolError.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { PoolCore } from "./pool.js"
-import { type AnyResult, originOf, type TaskEntry } from "./taskEntry.js"
+import type { Origin } from "./origin.js"
+import { type AnyResult, TaskEntry } from "./taskEntry.js"
 import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
 /** The result of a task the pool refused because it was shutting down. */
@@ -22,8 +23,9 @@ const refused = (task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownEr
 
 /**
  * Validates every task, then submits them in order (waiting for room as
- * needed) and returns their results in input order. Interrupting the caller
- * cancels what was accepted.
+ * needed) and returns their results in input order. The batch's tasks share
+ * one origin: the caller's runtime as it was when it called. Interrupting
+ * the caller cancels what was accepted, queued tasks first.
  *
  * @internal
  */
@@ -41,22 +43,71 @@ export const runAll = (
       ids.add(checked.id)
       valid.push(checked)
     }
-    const origin = originOf(fiber, status.runtimeFlags)
-    const accepted: Array<TaskEntry> = []
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.forEach(valid, (task) =>
-        restore(pool.offer(task, origin, "backpressure")).pipe(
-          Effect.map((entry): Effect.Effect<AnyResult> => {
-            accepted.push(entry)
-            return entry.await
-          }),
-          Effect.catchTag("PoolShutdownError", (error) => Effect.succeed(Effect.succeed(refused(task, error))))
-        )).pipe(
-          Effect.flatMap((results) => restore(Effect.all(results))),
-          Effect.onError(() => Effect.forEach(accepted, (entry) => entry.cancel, { discard: true }))
-        )
+    return runValid(pool, valid, pool.originFor(fiber, status.runtimeFlags))
+  })
+
+const runValid = (
+  pool: PoolCore,
+  valid: ReadonlyArray<ValidTask>,
+  origin: Origin
+): Effect.Effect<ReadonlyArray<AnyResult>, InvalidTaskError> => {
+  // In input order: the task's entry once accepted, or the result of its refusal.
+  const slots: Array<TaskEntry | AnyResult> = new Array(valid.length)
+  const accepted: Array<TaskEntry> = []
+  let unsettled = 0
+  let wake: (() => void) | undefined
+  const settledOne = () => {
+    if (--unsettled === 0 && wake !== undefined) wake()
+  }
+  const place = (index: number, offered: TaskEntry | PoolShutdownError) => {
+    if (offered instanceof TaskEntry) {
+      slots[index] = offered
+      accepted.push(offered)
+      unsettled++
+      offered.observe(settledOne)
+    } else {
+      slots[index] = refused(valid[index]!, offered)
+    }
+  }
+  const allSettled = Effect.suspend(() =>
+    unsettled === 0 ? Effect.void : Effect.async<void>((resume) => {
+      wake = () => resume(Effect.void)
+      return Effect.sync(() => {
+        wake = undefined
+      })
+    })
+  )
+  return Effect.uninterruptibleMask((restore) => {
+    // Submits from `start` on, synchronously while there is room.
+    const submitFrom = (start: number): Effect.Effect<void, InvalidTaskError> => {
+      for (let index = start; index < valid.length; index++) {
+        const offered = pool.tryOffer(valid[index]!, origin, "backpressure")
+        if (offered === undefined) {
+          return restore(pool.waitForRoom(valid[index]!, origin)).pipe(
+            Effect.catchTag("PoolShutdownError", (error) => Effect.succeed(error)),
+            Effect.flatMap((waited) => {
+              place(index, waited)
+              return submitFrom(index + 1)
+            })
+          )
+        }
+        if (offered instanceof InvalidTaskError) return Effect.fail(offered)
+        place(index, offered as TaskEntry | PoolShutdownError)
+      }
+      return Effect.void
+    }
+    return submitFrom(0).pipe(
+      Effect.zipRight(restore(allSettled)),
+      Effect.onError(() =>
+        Effect.withFiberRuntime((fiber) => {
+          pool.cancelAll(accepted, fiber.id())
+          return allSettled
+        })
+      ),
+      Effect.map(() => slots.map((slot) => (slot instanceof TaskEntry ? slot.result! : slot)))
     )
   })
+}
 
 /**
  * Streams results in completion order. One fiber submits the tasks as the
@@ -71,70 +122,86 @@ export const submitBatch = (
   pool: PoolCore,
   tasks: Iterable<Task<any, any, any>>
 ): Stream.Stream<AnyResult, InvalidTaskError, any> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
-    const limit = pool.config.workers + pool.config.queueSize
-    const results = yield* Mailbox.make<AnyResult, InvalidTaskError>()
-    const inPool = new Set<TaskEntry>()
-    let outstanding = 0
-    let wakeProducer: (() => void) | undefined
-    // The producer sleeps until half the room is free again, so that it
-    // submits in runs rather than waking for every result taken.
-    const release = (count: number) => {
-      outstanding -= count
-      if (wakeProducer === undefined || outstanding > limit >> 1) return
-      const wake = wakeProducer
-      wakeProducer = undefined
-      wake()
-    }
-    const roomForOne = Effect.suspend(() =>
-      outstanding < limit ? Effect.void : Effect.async<void>((resume) => {
-        wakeProducer = () => resume(Effect.void)
-      })
-    )
-    const submitOne = (task: Task<any, any, any>) =>
-      Effect.zipRight(
-        roomForOne,
-        pool.submit(task, "backpressure").pipe(
-          Effect.map((entry: TaskEntry) => {
-            outstanding++
-            inPool.add(entry)
-            entry.observe((result) => {
-              inPool.delete(entry)
-              results.unsafeOffer(result)
-            })
-          }),
-          Effect.catchTag("PoolShutdownError", (error: PoolShutdownError) =>
-            Effect.sync(() => {
-              outstanding++
-              const priority = task.priority ?? Priority.defaultPriority
-              results.unsafeOffer(refused({ id: error.taskId, priority }, error))
-            }))
-        )
-      )
-    const awaitDrained = Effect.suspend(() =>
-      inPool.size === 0 ? Effect.void : Effect.forEach([...inPool], (entry) => entry.await, { discard: true })
-    )
-    // Not `Effect.forEach`, which would copy the whole iterable into an array first.
-    const iterator = tasks[Symbol.iterator]()
-    let next = iterator.next()
-    const submitAll = Effect.whileLoop({
-      while: () => next.done !== true,
-      body: () => submitOne(next.value),
-      step: () => {
-        next = iterator.next()
+  Stream.unwrapScoped(Effect.withFiberRuntime((fiber, status) => {
+    // The batch's tasks share one origin: the consumer's runtime as it was when the stream started.
+    const origin = pool.originFor(fiber, status.runtimeFlags)
+    const span = fiber.currentSpan
+    return Effect.gen(function*() {
+      const limit = pool.config.workers + pool.config.queueSize
+      const results = yield* Mailbox.make<AnyResult, InvalidTaskError>()
+      const inPool = new Set<TaskEntry>()
+      let outstanding = 0
+      let wakeProducer: (() => void) | undefined
+      // The producer sleeps until half the room is free again, so that it
+      // submits in runs rather than waking for every result taken.
+      const release = (count: number) => {
+        outstanding -= count
+        if (wakeProducer === undefined || outstanding > limit >> 1) return
+        const wake = wakeProducer
+        wakeProducer = undefined
+        wake()
       }
-    })
-    yield* submitAll.pipe(
-      Effect.zipRight(awaitDrained),
-      Effect.zipRight(results.end),
-      Effect.catchAll((error) => results.fail(error)),
-      Effect.onExit(() => Effect.forEach([...inPool], (entry) => entry.cancel, { discard: true })),
-      Effect.forkScoped
-    )
-    return Mailbox.toStream(results).pipe(
-      Stream.mapChunks((chunk) => {
-        release(Chunk.size(chunk))
-        return chunk
+      const roomForOne = Effect.suspend(() =>
+        outstanding < limit ? Effect.void : Effect.async<void>((resume) => {
+          wakeProducer = () => resume(Effect.void)
+        })
+      )
+      const submitOne = (task: Task<any, any, any>) =>
+        Effect.zipRight(
+          roomForOne,
+          Effect.suspend(() => {
+            const valid = validateTask(task)
+            if (valid instanceof InvalidTaskError) return Effect.fail(valid)
+            pool.recordSubmission(span, valid)
+            return pool.offer(valid, origin, "backpressure")
+          }).pipe(
+            Effect.map((entry: TaskEntry) => {
+              outstanding++
+              inPool.add(entry)
+              entry.observe((result) => {
+                inPool.delete(entry)
+                results.unsafeOffer(result)
+              })
+            }),
+            Effect.catchTag("PoolShutdownError", (error: PoolShutdownError) =>
+              Effect.sync(() => {
+                outstanding++
+                const priority = task.priority ?? Priority.defaultPriority
+                results.unsafeOffer(refused({ id: error.taskId, priority }, error))
+              }))
+          )
+        )
+      const awaitDrained = Effect.suspend(() =>
+        inPool.size === 0 ? Effect.void : Effect.forEach([...inPool], (entry) => entry.await, { discard: true })
+      )
+      // Not `Effect.forEach`, which would copy the whole iterable into an array first.
+      const iterator = tasks[Symbol.iterator]()
+      let next = iterator.next()
+      const submitAll = Effect.whileLoop({
+        while: () => next.done !== true,
+        body: () => submitOne(next.value),
+        step: () => {
+          next = iterator.next()
+        }
       })
-    )
+      yield* submitAll.pipe(
+        Effect.zipRight(awaitDrained),
+        Effect.zipRight(results.end),
+        Effect.catchAll((error) => results.fail(error)),
+        Effect.onExit(() =>
+          Effect.withFiberRuntime((producer) => {
+            const left = [...inPool]
+            pool.cancelAll(left, producer.id())
+            return Effect.forEach(left, (entry) => entry.await, { discard: true })
+          })
+        ),
+        Effect.forkScoped
+      )
+      return Mailbox.toStream(results).pipe(
+        Stream.mapChunks((chunk) => {
+          release(Chunk.size(chunk))
+          return chunk
+        })
+      )
+    })
   }))

@@ -1,4 +1,3 @@
-import type * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -7,28 +6,25 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
+import type * as Tracer from "effect/Tracer"
+import type * as EffectScheduler from "effect/Scheduler"
 import type { OverflowPolicy, ResolvedPoolConfig } from "../PoolConfig.js"
 import { InvalidTaskError, PoolShutdownError, QueueFullError, TaskTimeoutError } from "../PoolError.js"
 import type { KeyMetrics, PoolMetrics } from "../PoolMetrics.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
-import { currentFiberRefs, interruptChildren, replaceFiberRefs } from "./fiberInternals.js"
+import { Fifo } from "./fifo.js"
+import { type Origin, originOf } from "./origin.js"
 import { outcomeOf } from "./outcome.js"
 import { type KeyState, Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import * as Stopwatch from "./stopwatch.js"
+import { type AnyResult, type EntryOwner, Phase, TaskEntry } from "./taskEntry.js"
 import { callbackProgram, resultOf, taskProgram, timeoutOf } from "./taskProgram.js"
-import {
-  type AnyResult,
-  type EntryOwner,
-  type Origin,
-  originOf,
-  Phase,
-  TaskEntry,
-  type Worker
-} from "./taskEntry.js"
 import { Timers } from "./timers.js"
 import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
@@ -39,38 +35,58 @@ interface Waiter {
 }
 
 /**
+ * How many task fibers one turn of the launcher starts before it lets the
+ * scheduler run other fibers: tasks that finish at once would otherwise
+ * start one another for as long as the queue lasts.
+ */
+const launchBudget = 1024
+
+/**
  * The dispatcher. Its state is plain data updated synchronously: JavaScript
  * runs one fiber step at a time, so each transition below is atomic, and the
  * per-task path pays for no `Ref`, `Queue`, semaphore or `Deferred`.
  *
- * Tasks run on workers. A worker is a fiber made with a task's origin (the
- * submitter's runtime), so a task sees the submitter's services and fiber
- * refs without a fiber of its own. After a task settles, the worker takes
- * the next task the scheduler picks when it has the same origin, and
- * otherwise hands it to a new worker made with that origin. A worker exists
- * only while there is work; `busy` counts them.
+ * Every task runs on a fiber of its own, forked from its origin (the
+ * submitter's runtime as it was at submission) with `Runtime.runFork`, so
+ * that it is a fiber in every respect Effect defines. A task is given one of
+ * the `workers` slots synchronously, when the scheduler picks it; its fiber
+ * is started by the launcher, which starts fibers in the order their tasks
+ * were picked: at once when the launcher runs in a safe place (when a task's
+ * fiber has just ended), otherwise on the next turn of Effect's scheduler,
+ * as `Effect.fork` would start it, never inside a submitter's stack.
  *
  * Invariant: unless the pool is being forced to stop, no task that could
- * start is queued while fewer than `workers` workers are busy.
+ * start is queued while fewer than `workers` tasks hold a slot.
  *
  * @internal
  */
 export class PoolCore implements EntryOwner {
   private readonly scheduler: Scheduler<TaskEntry>
   private readonly timers: Timers
-  /** The workers alive; each knows the task it runs. */
-  private readonly workers = new Set<Worker>()
-  /** Tasks on a worker: running, or running their callback there. */
-  private running = 0
+  private readonly effectScheduler: EffectScheduler.Scheduler
+  /**
+   * Tasks holding a worker slot: about to start, running, or running the
+   * callback of their run. A task leaves the queue before it gets a slot,
+   * so this list uses the task's queue links and `starting` its key links.
+   */
+  private readonly onWorkers = new Fifo<TaskEntry, "queuePrev", "queueNext">({ prev: "queuePrev", next: "queueNext" })
+  /** Of those, the tasks whose fiber has not started yet, in the order they are to start. */
+  private readonly starting = new Fifo<TaskEntry, "keyPrev", "keyNext">({ prev: "keyPrev", next: "keyNext" })
+  /** Set while the launcher runs, or while a task's exit is handled (the launcher runs right after). */
+  private launching = false
+  private launchScheduled = false
   private readonly waiters = new Set<Waiter>()
   /** Ids of the tasks queued, running or waiting to enter: no two may share one. */
   private readonly ids = new Set<string>()
-  /** Fibers running callbacks of tasks settled off a worker. */
+  /** Fibers running callbacks of tasks that never ran. */
   private readonly callbackFibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
   private readonly idleWaiters = new Set<() => void>()
-  private busy = 0
-  /** Workers spawned whose fiber has not taken its first step yet. */
-  private unstarted = 0
+  /**
+   * The origin made last; consecutive submissions from a fiber whose refs
+   * did not change share it. Dropped whenever the pool is idle, so that the
+   * pool keeps nothing of a submitter whose tasks have all settled.
+   */
+  private lastOrigin: Origin | undefined = undefined
   private unsettled = 0
   private accepted = 0
   private accepting = true
@@ -89,6 +105,7 @@ export class PoolCore implements EntryOwner {
   ) {
     this.now = Stopwatch.make(clock)
     this.timers = new Timers(runtime, clock, this.now)
+    this.effectScheduler = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentScheduler)
     this.scheduler = new Scheduler<TaskEntry>({
       levels: Priority.levels,
       // `Object.hasOwn`: a key may be named like an Object.prototype member.
@@ -115,20 +132,31 @@ export class PoolCore implements EntryOwner {
 
   // ---- submission ----
 
+  /** The origin of a task `fiber` submits now. */
+  originFor(fiber: Fiber.RuntimeFiber<unknown, unknown>, flags: RuntimeFlags.RuntimeFlags): Origin {
+    const origin = originOf(fiber, flags, this.lastOrigin)
+    this.lastOrigin = origin
+    return origin
+  }
+
   submit(task: Task<any, any, any>, overflow: OverflowPolicy): Effect.Effect<TaskEntry, any, any> {
     return Effect.withFiberRuntime((fiber, status) => {
       const valid = validateTask(task)
       if (valid instanceof InvalidTaskError) return Effect.fail(valid)
-      const span = fiber.currentSpan
-      if (span !== undefined && span._tag === "Span") {
-        span.event("WorkerPool.submit", this.clock.unsafeCurrentTimeNanos(), {
-          "task.id": valid.id,
-          "task.priority": valid.priority,
-          "pool.name": this.config.name
-        })
-      }
-      return this.offer(valid, originOf(fiber, status.runtimeFlags), overflow)
+      this.recordSubmission(fiber.currentSpan, valid)
+      return this.offer(valid, this.originFor(fiber, status.runtimeFlags), overflow)
     })
+  }
+
+  /** Adds a `WorkerPool.submit` event to the submitter's span, if it is in one. */
+  recordSubmission(span: Tracer.AnySpan | undefined, valid: ValidTask): void {
+    if (span !== undefined && span._tag === "Span") {
+      span.event("WorkerPool.submit", this.clock.unsafeCurrentTimeNanos(), {
+        "task.id": valid.id,
+        "task.priority": valid.priority,
+        "pool.name": this.config.name
+      })
+    }
   }
 
   offer(
@@ -146,13 +174,25 @@ export class PoolCore implements EntryOwner {
     origin: Origin,
     overflow: OverflowPolicy
   ): Effect.Effect<TaskEntry, PoolShutdownError | QueueFullError | InvalidTaskError> {
+    const offered = this.tryOffer(valid, origin, overflow)
+    if (offered === undefined) return this.waitForRoom(valid, origin)
+    return offered instanceof TaskEntry ? Effect.succeed(offered) : Effect.fail(offered)
+  }
+
+  /**
+   * Accepts a task if the pool can now; fails it if it never will; returns
+   * `undefined` when it must wait for room (backpressure).
+   */
+  tryOffer(
+    valid: ValidTask,
+    origin: Origin,
+    overflow: OverflowPolicy
+  ): TaskEntry | PoolShutdownError | QueueFullError | InvalidTaskError | undefined {
     if (!this.accepting) {
       this.stats.onRejected("shutdown")
-      return Effect.fail(this.shutdownError(valid.id))
+      return this.shutdownError(valid.id)
     }
-    if (this.ids.has(valid.id)) {
-      return Effect.fail(duplicateId(valid.id, "queued, running or waiting to enter this pool"))
-    }
+    if (this.ids.has(valid.id)) return duplicateId(valid.id, "queued, running or waiting to enter this pool")
     // A pause or rate window ending right now frees its key's queued tasks
     // first, so that the room check sees them gone and they are not overtaken.
     if (this.timers.pending) this.timers.runDue(this.now())
@@ -160,12 +200,16 @@ export class PoolCore implements EntryOwner {
     if (this.hasRoomFor(entry) || (overflow === "evict-lowest" && this.evictFor(entry))) {
       this.ids.add(valid.id)
       this.accept(entry)
-      return Effect.succeed(entry)
+      return entry
     }
-    if (overflow !== "backpressure") {
-      this.stats.onRejected("queue_full")
-      return Effect.fail(this.queueFullError(valid.id, false))
-    }
+    if (overflow === "backpressure") return undefined
+    this.stats.onRejected("queue_full")
+    return this.queueFullError(valid.id, false)
+  }
+
+  /** Waits for room for a task `tryOffer` could not accept, then accepts it. */
+  waitForRoom(valid: ValidTask, origin: Origin): Effect.Effect<TaskEntry, PoolShutdownError> {
+    const entry = new TaskEntry(this, valid, origin, this.scheduler.keyState(valid.key))
     // With no queue room, it may be its key that holds the task back: be
     // woken when the key may start again.
     this.scheduler.wakeWhenStartable(entry.keyState, this.now())
@@ -191,12 +235,12 @@ export class PoolCore implements EntryOwner {
   }
 
   /**
-   * Whether a new task may start on the spot: a worker is free, its key may
+   * Whether a new task may start on the spot: a slot is free, its key may
    * start, and no task of its key is queued (the queued ones go first).
    */
   private canStartNow(entry: TaskEntry): boolean {
     const key = entry.keyState
-    if (this.busy >= this.config.workers || key.queued > 0 || key.running >= key.limit) return false
+    if (this.onWorkers.size >= this.config.workers || key.queued > 0 || key.running >= key.limit) return false
     return key.timeBound() ? this.scheduler.canStart(key, this.now()) : true
   }
 
@@ -218,7 +262,8 @@ export class PoolCore implements EntryOwner {
     entry.submittedAt = now
     if (this.canStartNow(entry)) {
       this.scheduler.started(entry.keyState, now)
-      this.spawnWorker(entry, now)
+      this.assign(entry, now)
+      this.launchSoon()
     } else {
       this.scheduler.enqueue(entry, now)
       const queueTimeout = entry.queueTimeout ?? this.config.queueTimeout
@@ -238,7 +283,7 @@ export class PoolCore implements EntryOwner {
   private admitWaiters(): void {
     if (this.waiters.size === 0 || !this.accepting) return
     for (const waiter of this.waiters) {
-      if (this.scheduler.size >= this.config.queueSize && this.busy >= this.config.workers) return
+      if (this.scheduler.size >= this.config.queueSize && this.onWorkers.size >= this.config.workers) return
       if (!this.hasRoomFor(waiter.entry)) {
         this.scheduler.wakeWhenStartable(waiter.entry.keyState, this.now())
         continue
@@ -290,151 +335,131 @@ export class PoolCore implements EntryOwner {
     this.dispatch()
   }
 
-  // ---- workers ----
+  // ---- running ----
 
-  /** Starts queued tasks that may start now, while workers are free, then lets waiting submitters in. */
+  /** Gives free slots to the queued tasks that may start now, then lets waiting submitters in. */
   private dispatch(): void {
-    while (this.busy < this.config.workers && this.stoppedBy === undefined && this.scheduler.size > 0) {
+    while (this.onWorkers.size < this.config.workers && this.stoppedBy === undefined && this.scheduler.size > 0) {
       const now = this.now()
       const entry = this.scheduler.take(now)
       if (entry === undefined) break
       this.leftQueue(entry)
-      this.spawnWorker(entry, now)
+      this.assign(entry, now)
     }
     this.admitWaiters()
+    this.launchSoon()
   }
 
-  private spawnWorker(first: TaskEntry, now: number): void {
-    this.busy++
-    const worker: Worker = { fiber: undefined, current: undefined, doomed: false, cancelledBy: undefined }
-    this.workers.add(worker)
-    this.unstarted++
-    // The task counts as running from now on, although its fiber starts on
-    // the next tick: not on the spot, which would run the worker inside the
-    // submitter's (or another worker's) stack.
-    this.start(first, worker, now)
-    Runtime.runFork(first.origin.runtime, this.worker(first, worker), { immediate: false })
-  }
-
-  /**
-   * A worker runs its tasks inline, one after another, in an uninterruptible
-   * loop that makes only the task itself (and its callback) interruptible.
-   * Cancelling a running task interrupts the worker and dooms it: the worker
-   * settles that task and then stops, so the interruption can never reach a
-   * later task; a new worker takes its place.
-   */
-  private worker(first: TaskEntry, worker: Worker): Effect.Effect<void, never, any> {
-    const origin = first.origin
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.withFiberRuntime<void, never, any>((fiber) => {
-        worker.fiber = fiber
-        this.unstarted--
-        const baseline = fiber.getFiberRefs()
-        let current = first
-        const run = (entry: TaskEntry): Effect.Effect<void, never, any> => {
-          current = entry
-          // Cancelled between its dispatch and the worker's first step.
-          if (worker.cancelledBy !== undefined) return onExit(Exit.interrupt(worker.cancelledBy))
-          return Effect.matchCauseEffect(restore(taskProgram(entry, this.config)), settleRun)
-        }
-        const settleRun = {
-          onFailure: (cause: Cause.Cause<unknown>) => onExit(Exit.failCause(cause)),
-          onSuccess: (value: unknown) => onExit(Exit.succeed(value))
-        }
-        const onExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, never, any> => {
-          endOfTask()
-          const result = this.finish(current, exit)
-          const callback = current.task.callback
-          if (callback === undefined || worker.doomed) {
-            this.complete(current, result)
-            return proceed()
-          }
-          return Effect.flatMap(Effect.exit(restore(callbackProgram(this.config.name, callback, result))), (callbackExit) => {
-            endOfTask()
-            if (Exit.isFailure(callbackExit)) this.stats.onCallbackFailure()
-            this.settle(current, result)
-            return proceed()
-          })
-        }
-        // What a fiber of its own would do for a task as it ends: interrupt
-        // the fibers it forked, and drop the fiber refs it set
-        // (`FiberRef.set`), so that the next task starts from the submitter's.
-        const endOfTask = () => {
-          interruptChildren(fiber)
-          if (currentFiberRefs(fiber) !== baseline) replaceFiberRefs(fiber, baseline)
-        }
-        // Tasks start in the order they are taken from the queue. So a worker
-        // yields before it takes a task (the scheduler is FIFO) while a new
-        // worker has yet to start the task dispatched to it, and when the
-        // runtime would soon make it yield anyway: never between taking a
-        // task and starting it.
-        const yieldBudget = fiber.getFiberRef(FiberRef.currentMaxOpsBeforeYield) - 32
-        const proceed = (patience = 8): Effect.Effect<void, never, any> =>
-          patience > 0 && (this.unstarted > 0 || fiber.currentOpCount > yieldBudget)
-            ? Effect.zipRight(Effect.yieldNow(), Effect.suspend(() => proceed(patience - 1)))
-            : takeNext()
-        const takeNext = (): Effect.Effect<void, never, any> => {
-          const next = this.next(origin, worker)
-          return next === undefined ? Effect.void : run(next)
-        }
-        return run(first)
-      })
-    )
-  }
-
-  /** The next task for a worker of `origin`, or `undefined` when the worker should stop. */
-  private next(origin: Origin, worker: Worker): TaskEntry | undefined {
-    const now = this.now()
-    const entry = this.stoppedBy === undefined && this.scheduler.size > 0 ? this.scheduler.take(now) : undefined
-    if (entry !== undefined) this.leftQueue(entry)
-    if (entry !== undefined && entry.origin === origin && !worker.doomed) {
-      this.start(entry, worker, now)
-      this.admitWaiters()
-      return entry
-    }
-    this.workers.delete(worker)
-    this.busy--
-    if (entry !== undefined) this.spawnWorker(entry, now)
-    this.admitWaiters()
-    this.checkIdle()
-    return undefined
-  }
-
-  private start(entry: TaskEntry, worker: Worker, now: number): void {
+  /** Gives a task a slot; its fiber starts when the launcher next runs. */
+  private assign(entry: TaskEntry, now: number): void {
     entry.phase = Phase.Running
-    entry.worker = worker
-    worker.current = entry
-    this.stats.onRunning(++this.running)
+    this.onWorkers.push(entry)
+    this.starting.push(entry)
+    this.stats.onRunning(this.onWorkers.size)
     entry.startedAt = now
-    entry.waitedMillis = entry.startedAt - entry.submittedAt
+    entry.waitedMillis = now - entry.submittedAt
     this.stats.onStarted(entry.priority, entry.waitedMillis)
-    const timeout = entry.origin.traced ? undefined : timeoutOf(entry, this.config)
+    const timeout = timeoutOf(entry, this.config)
     if (timeout !== undefined) {
-      entry.deadline = this.timers.schedule(entry.startedAt + Duration.toMillis(timeout), () => this.timeOut(entry))
+      entry.deadline = this.timers.schedule(now + Duration.toMillis(timeout), () => this.timeOut(entry))
     }
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
   }
 
-  /** The running-time timeout of an untraced task passed: interrupt it. */
+  /** Makes sure the launcher runs on the next turn of the scheduler, unless it is running. */
+  private launchSoon(): void {
+    if (this.launching || this.launchScheduled || this.starting.size === 0) return
+    this.launchScheduled = true
+    this.effectScheduler.scheduleTask(this.scheduledLaunch, 0)
+  }
+
+  private readonly scheduledLaunch = (): void => {
+    this.launchScheduled = false
+    if (this.launching) return
+    this.launching = true
+    this.launch()
+  }
+
+  /**
+   * Starts the fibers of the tasks given a slot, in order. The caller has
+   * set `launching`; a task whose fiber ends at once hands its slot on from
+   * inside this loop, which goes on with the task that slot went to.
+   */
+  private launch(): void {
+    let budget = launchBudget
+    for (let entry = this.starting.head; entry !== undefined; entry = this.starting.head) {
+      if (budget-- === 0) {
+        this.launchScheduled = true
+        this.effectScheduler.scheduleTask(this.scheduledLaunch, 0)
+        break
+      }
+      this.starting.remove(entry)
+      this.startFiber(entry)
+    }
+    this.launching = false
+  }
+
+  private startFiber(entry: TaskEntry): void {
+    // Cancelled, or timed out, after it was given a slot and before its fiber started.
+    if (entry.interruptedBy !== undefined) return this.onRunExit(entry, Exit.interrupt(entry.interruptedBy))
+    const fiber = Runtime.runFork(entry.origin.runtime, taskProgram(entry, this.config))
+    entry.fiber = fiber
+    // Cancelled during its fiber's first synchronous steps.
+    if (entry.interruptedBy !== undefined && fiber.unsafePoll() === null) fiber.unsafeInterruptAsFork(entry.interruptedBy)
+    fiber.addObserver((exit) => this.onRunExit(entry, exit))
+  }
+
+  /**
+   * A task's fiber has ended: its children are done, as Effect ends a
+   * fiber. Its callback, if any, runs on a fiber of its own while the task
+   * keeps its slot; then the slot goes to the next task.
+   */
+  private onRunExit(entry: TaskEntry, exit: Exit.Exit<unknown, unknown>): void {
+    const outer = this.launching
+    this.launching = true
+    const result = this.finish(entry, exit)
+    const callback = entry.task.callback
+    if (callback === undefined) {
+      entry.fiber = undefined
+      this.release(entry, result)
+    } else {
+      const fiber = Runtime.runFork(entry.origin.runtime, callbackProgram(this.config.name, callback, result))
+      entry.fiber = fiber
+      if (this.callbacksCut && fiber.unsafePoll() === null) fiber.unsafeInterruptAsFork(this.stoppedBy!)
+      fiber.addObserver((callbackExit) => this.onCallbackExit(entry, result, callbackExit))
+    }
+    if (!outer) this.launch()
+  }
+
+  private onCallbackExit(entry: TaskEntry, result: AnyResult, exit: Exit.Exit<unknown, unknown>): void {
+    const outer = this.launching
+    this.launching = true
+    if (Exit.isFailure(exit)) this.stats.onCallbackFailure()
+    entry.fiber = undefined
+    this.release(entry, result)
+    if (!outer) this.launch()
+  }
+
+  /** The running-time timeout passed: interrupt the task. */
   private timeOut(entry: TaskEntry): void {
     entry.deadline = undefined
-    if (entry.phase !== Phase.Running || entry.worker === undefined) return
+    if (entry.phase !== Phase.Running) return
     entry.timedOut = true
-    this.interruptWorker(entry.worker, FiberId.none)
+    this.interruptRun(entry, FiberId.none)
   }
 
   /** Counts a finished run, frees its key, and makes its result. */
-  private finish(entry: TaskEntry, interrupted: Exit.Exit<unknown, unknown>): AnyResult {
+  private finish(entry: TaskEntry, ended: Exit.Exit<unknown, unknown>): AnyResult {
     if (entry.deadline !== undefined) {
       this.timers.cancel(entry.deadline)
       entry.deadline = undefined
     }
-    // A run the timer interrupted ends with the timeout error, as
-    // `Effect.timeoutFail` would end it: after the task's finalizers ran.
-    const exit = entry.timedOut && Exit.isInterrupted(interrupted)
+    // A run the timer interrupted before its fiber could turn the
+    // interruption into the timeout error itself.
+    const exit = entry.timedOut && Exit.isInterrupted(ended)
       ? Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout: timeoutOf(entry, this.config)!, phase: "running" }))
-      : interrupted
+      : ended
     entry.phase = Phase.Callback
     const now = this.now()
     const ran = now - entry.startedAt
@@ -446,25 +471,29 @@ export class PoolCore implements EntryOwner {
     return resultOf(entry, exit, Duration.millis(ran))
   }
 
+  /** Settles a task that ran, and gives its slot to the next. */
+  private release(entry: TaskEntry, result: AnyResult): void {
+    this.onWorkers.remove(entry)
+    this.stats.onRunning(this.onWorkers.size)
+    this.settle(entry, result)
+    this.dispatch()
+  }
+
   /** Settles a task that never ran: cancelled, evicted or expired in the queue, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
     entry.waitedMillis = this.now() - entry.submittedAt
-    this.complete(entry, resultOf(entry, exit, Duration.zero))
-  }
-
-  /**
-   * Settles a task off its worker: runs its callback, if any, on a fiber of
-   * its own (with the submitter's runtime), then settles it.
-   */
-  private complete(entry: TaskEntry, result: AnyResult): void {
+    const result = resultOf(entry, exit, Duration.zero)
     const callback = entry.task.callback
     if (callback === undefined) return this.settle(entry, result)
     entry.phase = Phase.Callback
     // Once the callbacks' grace after the shutdown deadline is over, a
     // callback runs on the spot and is cut off at its first suspension, so
-    // that it cannot hold shutdown.
+    // that it cannot hold shutdown. Otherwise it starts on the next turn,
+    // not inside the stack of whoever settled the task.
     const cut = this.callbacksCut
-    const fiber = Runtime.runFork(entry.origin.runtime, callbackProgram(this.config.name, callback, result), { immediate: cut })
+    const fiber = Runtime.runFork(entry.origin.runtime, callbackProgram(this.config.name, callback, result), {
+      immediate: cut
+    })
     this.callbackFibers.add(fiber)
     fiber.addObserver((exit) => {
       this.callbackFibers.delete(fiber)
@@ -475,11 +504,6 @@ export class PoolCore implements EntryOwner {
   }
 
   private settle(entry: TaskEntry, result: AnyResult): void {
-    if (entry.worker !== undefined) {
-      if (entry.worker.current === entry) entry.worker.current = undefined
-      entry.worker = undefined
-      this.stats.onRunning(--this.running)
-    }
     this.ids.delete(entry.taskId)
     this.unsettled--
     entry.settle(result)
@@ -495,32 +519,44 @@ export class PoolCore implements EntryOwner {
       return
     }
     // A callback is not cancelled, except to end a forced shutdown.
-    const interruptible = entry.phase === Phase.Running || this.callbacksCut
-    if (entry.worker !== undefined && interruptible) this.interruptWorker(entry.worker, by)
+    if (entry.phase === Phase.Running || (entry.phase === Phase.Callback && this.callbacksCut)) {
+      this.interruptRun(entry, by)
+    }
   }
 
   /**
-   * Interrupts what a worker runs and dooms the worker: it settles that task
-   * and stops, so that the interruption can never reach a later task.
+   * Cancels many tasks at once: the queued ones leave the queue before any
+   * running one is interrupted, so that no slot freed by an interruption
+   * goes to one of them.
    */
-  private interruptWorker(worker: Worker, by: FiberId.FiberId): void {
-    if (worker.doomed) return
-    worker.doomed = true
-    worker.cancelledBy = by
-    worker.fiber?.unsafeInterruptAsFork(by)
+  cancelAll(entries: Iterable<TaskEntry>, by: FiberId.FiberId): void {
+    const started: Array<TaskEntry> = []
+    for (const entry of entries) {
+      if (entry.phase === Phase.Queued) this.cancel(entry, by)
+      else started.push(entry)
+    }
+    for (const entry of started) this.cancel(entry, by)
+  }
+
+  private interruptRun(entry: TaskEntry, by: FiberId.FiberId): void {
+    const fiber = entry.fiber
+    if (fiber !== undefined) fiber.unsafeInterruptAsFork(by)
+    else if (entry.interruptedBy === undefined) entry.interruptedBy = by
   }
 
   // ---- shutdown ----
 
   private checkIdle(): void {
-    if (this.isIdle() && this.idleWaiters.size > 0) {
+    if (this.unsettled !== 0) return
+    this.lastOrigin = undefined
+    if (this.idleWaiters.size > 0) {
       for (const resume of this.idleWaiters) resume()
       this.idleWaiters.clear()
     }
   }
 
   private readonly awaitIdle: Effect.Effect<void> = Effect.suspend(() =>
-    this.isIdle() ? Effect.void : Effect.async<void>((resume) => {
+    this.unsettled === 0 ? Effect.void : Effect.async<void>((resume) => {
       const waiter = () => resume(Effect.void)
       this.idleWaiters.add(waiter)
       return Effect.sync(() => {
@@ -540,8 +576,8 @@ export class PoolCore implements EntryOwner {
   }
 
   /**
-   * At the shutdown deadline: queued tasks settle with `PoolShutdownError`
-   * and running ones are interrupted. Their callbacks still run.
+   * At the shutdown deadline: queued tasks settle with `PoolShutdownError`,
+   * then running ones are interrupted. Their callbacks still run.
    */
   private forceStop(by: FiberId.FiberId): void {
     this.stoppedBy = by
@@ -554,7 +590,7 @@ export class PoolCore implements EntryOwner {
   }
 
   private cancelOnWorkers(by: FiberId.FiberId): void {
-    for (const worker of this.workers) if (worker.current !== undefined) this.cancel(worker.current, by)
+    for (let entry = this.onWorkers.head; entry !== undefined; entry = entry.queueNext) this.cancel(entry, by)
   }
 
   /**
@@ -567,10 +603,6 @@ export class PoolCore implements EntryOwner {
     for (const fiber of this.callbackFibers) fiber.unsafeInterruptAsFork(by)
   }
 
-  private isIdle(): boolean {
-    return this.unsettled === 0 && this.busy === 0
-  }
-
   /**
    * How long callbacks may still run after the shutdown deadline: a few
    * turns of the scheduler, no clock time, enough for a callback that logs,
@@ -578,7 +610,7 @@ export class PoolCore implements EntryOwner {
    */
   private callbackGrace(turns: number): Effect.Effect<void> {
     return Effect.suspend(() =>
-      turns === 0 || this.isIdle() ? Effect.void : Effect.zipRight(Effect.yieldNow(), this.callbackGrace(turns - 1))
+      turns === 0 || this.unsettled === 0 ? Effect.void : Effect.zipRight(Effect.yieldNow(), this.callbackGrace(turns - 1))
     )
   }
 
@@ -595,7 +627,10 @@ export class PoolCore implements EntryOwner {
             Effect.zipRight(this.awaitIdle)
           )
         }),
-        Effect.ensuring(this.timers.close)
+        Effect.ensuring(this.timers.close),
+        Effect.ensuring(Effect.sync(() => {
+          this.lastOrigin = undefined
+        }))
       )
     })
   )
@@ -628,7 +663,7 @@ export class PoolCore implements EntryOwner {
     const keys = Object.fromEntries(
       Array.from(this.scheduler.namedKeys(), (key) => [key.name!, this.keyMetrics(key, now)])
     )
-    return this.stats.snapshot(this.scheduler.size, this.running, keys)
+    return this.stats.snapshot(this.scheduler.size, this.onWorkers.size, keys)
   })
 
   private keyMetrics(key: KeyState<TaskEntry>, now: number): KeyMetrics {

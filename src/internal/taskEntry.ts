@@ -1,81 +1,18 @@
-import type * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
-import type * as FiberRefs from "effect/FiberRefs"
-import * as Runtime from "effect/Runtime"
-import * as RuntimeFlags from "effect/RuntimeFlags"
-import * as Tracer from "effect/Tracer"
 import type { Priority } from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { TaskHandle } from "../TaskHandle.js"
-import { currentFiberRefs, sameFiberRefs } from "./fiberInternals.js"
 import type { TaskResult } from "../TaskResult.js"
+import type { Origin } from "./origin.js"
 import type { KeyState, Schedulable } from "./scheduler.js"
 import type { Timer } from "./timers.js"
 import type { ValidTask } from "./validateTask.js"
 
 /** @internal */
 export type AnyResult = TaskResult<any, any>
-
-/**
- * Where a task came from: the runtime it runs with (the submitter's
- * services, fiber refs such as log annotations, tracer and current span, and
- * runtime flags) and whether its span is worth making.
- *
- * @internal
- */
-export interface Origin {
-  readonly runtime: Runtime.Runtime<any>
-  /**
-   * A task span is made only when something can see it: a tracer other than
-   * Effect's built-in one is installed, or the submitter is inside a span
-   * (the task span then becomes its child). Otherwise making it would cost
-   * more than the task itself and nobody could observe it.
-   */
-  readonly traced: boolean
-}
-
-const nativeTracer = DefaultServices.liveServices.unsafeMap.get(Tracer.Tracer.key) as Tracer.Tracer
-
-const origins = new WeakMap<FiberRefs.FiberRefs, Origin>()
-
-/**
- * The origin of a task submitted from `fiber`. Fiber refs are immutable
- * values replaced on every change, so all submissions made between two
- * changes share one origin; workers use that identity to run consecutive
- * tasks of one origin without switching runtime.
- *
- * @internal
- */
-export const originOf = (fiber: Fiber.RuntimeFiber<any, any>, flags: RuntimeFlags.RuntimeFlags): Origin => {
-  // The task must stay interruptible even when submitted from an
-  // uninterruptible region (as `run` does), so that cancel and timeouts work.
-  const runtimeFlags = RuntimeFlags.enable(flags, RuntimeFlags.Interruption)
-  const cached = origins.get(currentFiberRefs(fiber))
-  if (cached !== undefined && cached.runtime.runtimeFlags === runtimeFlags) return cached
-  const fiberRefs = fiber.getFiberRefs()
-  const last = lastOrigin
-  const origin: Origin =
-    last !== undefined && last.runtime.runtimeFlags === runtimeFlags && sameFiberRefs(last.runtime.fiberRefs, fiberRefs)
-      ? last
-      : {
-        runtime: Runtime.make({ context: fiber.currentContext as Context.Context<any>, fiberRefs, runtimeFlags }),
-        traced: fiber.currentSpan !== undefined || fiber.currentTracer !== nativeTracer
-      }
-  origins.set(fiberRefs, origin)
-  lastOrigin = origin
-  return origin
-}
-
-/**
- * The origin made or found last: a fiber whose refs were replaced by an
- * equal copy finds its origin again here, so that its tasks keep running on
- * the same workers.
- */
-let lastOrigin: Origin | undefined = undefined
 
 /**
  * Where a task is in its life. A task only moves forward.
@@ -86,21 +23,6 @@ export const Phase = { Queued: 0, Running: 1, Callback: 2, Settled: 3 } as const
 
 /** @internal */
 export type Phase = (typeof Phase)[keyof typeof Phase]
-
-/**
- * A worker fiber. `doomed` is set when the worker is interrupted to cancel
- * its task: it must then run nothing more.
- *
- * @internal
- */
-export interface Worker {
-  /** Undefined until the worker's fiber takes its first step. */
-  fiber: Fiber.RuntimeFiber<any, any> | undefined
-  /** The task the worker runs (or whose callback it runs). */
-  current: TaskEntry | undefined
-  doomed: boolean
-  cancelledBy: FiberId.FiberId | undefined
-}
 
 /**
  * What a task entry needs from its pool.
@@ -135,8 +57,14 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   waitedMillis = 0
   /** Set when the pool's timeout, not the task itself, ended the run. */
   timedOut = false
-  /** The worker running the task or its callback. */
-  worker: Worker | undefined = undefined
+  /** The fiber of its run, once started; its callback's fiber after the run. */
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /**
+   * Who cancelled the task (or the pool's timer, `FiberId.none`) when it
+   * was cancelled after it was given a worker but before its fiber was
+   * known: the fiber is interrupted as soon as it is.
+   */
+  interruptedBy: FiberId.FiberId | undefined = undefined
   result: AnyResult | undefined = undefined
   private observers: Array<(result: AnyResult) => void> | undefined = undefined
 

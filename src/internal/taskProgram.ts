@@ -1,7 +1,7 @@
-// The effects a worker runs for a task, and the result it makes of a run.
+// The effects a task's fiber and its callback's fiber run, and the result made of a run.
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import type { ResolvedPoolConfig } from "../PoolConfig.js"
 import { TaskTimeoutError } from "../PoolError.js"
 import { outcomeOf } from "./outcome.js"
@@ -18,34 +18,40 @@ export const timeoutOf = (entry: TaskEntry, config: ResolvedPoolConfig): Duratio
 }
 
 /**
- * What a worker runs for a task. Untraced, the task's own effect: its
- * running-time timeout is a timer on the pool's timer fiber that interrupts
- * the worker (`Effect.timeout` would fork two fibers per task). Traced, the
- * task span must end with the timeout error itself, so the timeout stays
- * inside the span as `Effect.timeoutFail`.
+ * What a task's fiber runs. A running-time timeout is a timer of the pool's
+ * that interrupts the fiber (`Effect.timeout` would fork two fibers per
+ * task); a task with one turns that interruption into `TaskTimeoutError`
+ * itself, so that its fiber ends, and its span closes, with the error
+ * `Effect.timeoutFail` would give. The task span is made only when
+ * something can see it.
  *
  * @internal
  */
 export const taskProgram = (entry: TaskEntry, config: ResolvedPoolConfig): Effect.Effect<unknown, unknown, any> => {
-  const { priority, task, taskId } = entry
-  if (!entry.origin.traced) return task.execute
   const timeout = timeoutOf(entry, config)
-  const execute: Effect.Effect<unknown, unknown, any> = timeout === undefined
-    ? task.execute
-    : Effect.timeoutFail(task.execute, {
-      duration: timeout,
-      onTimeout: () => {
-        entry.timedOut = true
-        return new TaskTimeoutError({ taskId, timeout, phase: "running" })
-      }
-    })
-  return Effect.withSpan(
-    Effect.onExit(execute, (exit) => Effect.annotateCurrentSpan("task.outcome", outcomeOf(exit, entry.timedOut))),
+  const traced = entry.origin.traced
+  if (timeout === undefined) return traced ? withTaskSpan(entry, entry.task.execute, config) : entry.task.execute
+  return Effect.uninterruptibleMask((restore) => {
+    const run = Effect.flatMap(Effect.exit(restore(entry.task.execute)), (exit) =>
+      entry.timedOut && Exit.isInterrupted(exit)
+        ? Effect.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout, phase: "running" }))
+        : exit)
+    return traced ? withTaskSpan(entry, run, config) : run
+  })
+}
+
+const withTaskSpan = <A, E, R>(
+  entry: TaskEntry,
+  run: Effect.Effect<A, E, R>,
+  config: ResolvedPoolConfig
+): Effect.Effect<A, E, R> =>
+  Effect.withSpan(
+    Effect.onExit(run, (exit) => Effect.annotateCurrentSpan("task.outcome", outcomeOf(exit, entry.timedOut))),
     "WorkerPool.task",
     {
       attributes: {
-        "task.id": taskId,
-        "task.priority": priority,
+        "task.id": entry.taskId,
+        "task.priority": entry.priority,
         "pool.name": config.name,
         "task.wait_ms": entry.waitedMillis,
         ...(entry.key === undefined ? {} : { "task.key": entry.key })
@@ -53,7 +59,6 @@ export const taskProgram = (entry: TaskEntry, config: ResolvedPoolConfig): Effec
       captureStackTrace: false
     }
   )
-}
 
 /**
  * A task's callback as an effect: a callback that throws, fails or returns
