@@ -1,4 +1,3 @@
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Chunk from "effect/Chunk"
@@ -9,17 +8,13 @@ import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { PoolCore } from "./pool.js"
 import type { Origin } from "./origin.js"
+import { Result } from "./result.js"
 import { type AnyResult, TaskEntry } from "./taskEntry.js"
 import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
 /** The result of a task the pool refused because it was shutting down. */
-const refused = (task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownError): AnyResult => ({
-  taskId: task.id,
-  priority: task.priority,
-  exit: Exit.fail(error),
-  duration: Duration.zero,
-  waitTime: Duration.zero
-})
+const refused = (task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownError): AnyResult =>
+  new Result(task.id, task.priority, Exit.fail(error), 0, 0)
 
 /**
  * Validates every task, then submits them in order (waiting for room as

@@ -11,20 +11,20 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Tracer from "effect/Tracer"
-import type * as EffectScheduler from "effect/Scheduler"
 import type { OverflowPolicy, ResolvedPoolConfig } from "../PoolConfig.js"
 import { InvalidTaskError, PoolShutdownError, QueueFullError, TaskTimeoutError } from "../PoolError.js"
 import type { KeyMetrics, PoolMetrics } from "../PoolMetrics.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
-import { Fifo } from "./fifo.js"
 import { type Origin, originOf } from "./origin.js"
+import { Launcher } from "./launcher.js"
 import { outcomeOf } from "./outcome.js"
 import { type KeyState, Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import * as Stopwatch from "./stopwatch.js"
 import { type AnyResult, type EntryOwner, Phase, TaskEntry } from "./taskEntry.js"
-import { callbackProgram, resultOf, taskProgram, timeoutOf } from "./taskProgram.js"
+import { Result } from "./result.js"
+import { callbackProgram, taskProgram, timeoutOf } from "./taskProgram.js"
 import { Timers } from "./timers.js"
 import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
@@ -34,11 +34,7 @@ interface Waiter {
   admitted: boolean
 }
 
-/**
- * How many task fibers one turn of the launcher starts before it lets the
- * scheduler run other fibers: tasks that finish at once would otherwise
- * start one another for as long as the queue lasts.
- */
+/** How many task fibers one run of the launcher starts before it yields to the scheduler. */
 const launchBudget = 1024
 
 /**
@@ -63,21 +59,12 @@ const launchBudget = 1024
 export class PoolCore implements EntryOwner {
   private readonly scheduler: Scheduler<TaskEntry>
   private readonly timers: Timers
-  private readonly effectScheduler: EffectScheduler.Scheduler
-  /**
-   * Tasks holding a worker slot: about to start, running, or running the
-   * callback of their run. A task leaves the queue before it gets a slot,
-   * so this list uses the task's queue links and `starting` its key links.
-   */
-  private readonly onWorkers = new Fifo<TaskEntry, "queuePrev", "queueNext">({ prev: "queuePrev", next: "queueNext" })
-  /** Of those, the tasks whose fiber has not started yet, in the order they are to start. */
-  private readonly starting = new Fifo<TaskEntry, "keyPrev", "keyNext">({ prev: "keyPrev", next: "keyNext" })
-  /** Set while the launcher runs, or while a task's exit is handled (the launcher runs right after). */
-  private launching = false
-  private launchScheduled = false
+  private readonly launcher: Launcher<TaskEntry>
+  /** Tasks holding a worker slot: about to start, running, or running the callback of their run. */
+  private busy = 0
   private readonly waiters = new Set<Waiter>()
-  /** Ids of the tasks queued, running or waiting to enter: no two may share one. */
-  private readonly ids = new Set<string>()
+  /** The tasks queued, running or waiting to enter, by id: no two may share one. */
+  private readonly tasks = new Map<string, TaskEntry>()
   /** Fibers running callbacks of tasks that never ran. */
   private readonly callbackFibers = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
   private readonly idleWaiters = new Set<() => void>()
@@ -105,7 +92,11 @@ export class PoolCore implements EntryOwner {
   ) {
     this.now = Stopwatch.make(clock)
     this.timers = new Timers(runtime, clock, this.now)
-    this.effectScheduler = FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentScheduler)
+    this.launcher = new Launcher(
+      FiberRefs.getOrDefault(runtime.fiberRefs, FiberRef.currentScheduler),
+      (entry) => this.startFiber(entry),
+      launchBudget
+    )
     this.scheduler = new Scheduler<TaskEntry>({
       levels: Priority.levels,
       // `Object.hasOwn`: a key may be named like an Object.prototype member.
@@ -192,13 +183,13 @@ export class PoolCore implements EntryOwner {
       this.stats.onRejected("shutdown")
       return this.shutdownError(valid.id)
     }
-    if (this.ids.has(valid.id)) return duplicateId(valid.id, "queued, running or waiting to enter this pool")
+    if (this.tasks.has(valid.id)) return duplicateId(valid.id, "queued, running or waiting to enter this pool")
     // A pause or rate window ending right now frees its key's queued tasks
     // first, so that the room check sees them gone and they are not overtaken.
     if (this.timers.pending) this.timers.runDue(this.now())
     const entry = new TaskEntry(this, valid, origin, this.scheduler.keyState(valid.key))
     if (this.hasRoomFor(entry) || (overflow === "evict-lowest" && this.evictFor(entry))) {
-      this.ids.add(valid.id)
+      this.tasks.set(valid.id, entry)
       this.accept(entry)
       return entry
     }
@@ -216,14 +207,14 @@ export class PoolCore implements EntryOwner {
     return Effect.async<TaskEntry, PoolShutdownError>((resume) => {
       const waiter: Waiter = { entry, resume, admitted: false }
       this.waiters.add(waiter)
-      this.ids.add(valid.id)
+      this.tasks.set(valid.id, entry)
       return Effect.withFiberRuntime<void>((fiber) => {
         // Interrupted after it was let in but before it resumed: the task is
         // cancelled, so that the interrupted submitter leaves nothing behind.
         if (waiter.admitted) {
           this.cancel(entry, fiber.id())
         } else if (this.waiters.delete(waiter)) {
-          this.ids.delete(valid.id)
+          this.tasks.delete(valid.id)
         }
         return Effect.void
       })
@@ -240,7 +231,7 @@ export class PoolCore implements EntryOwner {
    */
   private canStartNow(entry: TaskEntry): boolean {
     const key = entry.keyState
-    if (this.onWorkers.size >= this.config.workers || key.queued > 0 || key.running >= key.limit) return false
+    if (this.busy >= this.config.workers || key.queued > 0 || key.running >= key.limit) return false
     return key.timeBound() ? this.scheduler.canStart(key, this.now()) : true
   }
 
@@ -263,7 +254,7 @@ export class PoolCore implements EntryOwner {
     if (this.canStartNow(entry)) {
       this.scheduler.started(entry.keyState, now)
       this.assign(entry, now)
-      this.launchSoon()
+      this.launcher.soon()
     } else {
       this.scheduler.enqueue(entry, now)
       const queueTimeout = entry.queueTimeout ?? this.config.queueTimeout
@@ -283,7 +274,7 @@ export class PoolCore implements EntryOwner {
   private admitWaiters(): void {
     if (this.waiters.size === 0 || !this.accepting) return
     for (const waiter of this.waiters) {
-      if (this.scheduler.size >= this.config.queueSize && this.onWorkers.size >= this.config.workers) return
+      if (this.scheduler.size >= this.config.queueSize && this.busy >= this.config.workers) return
       if (!this.hasRoomFor(waiter.entry)) {
         this.scheduler.wakeWhenStartable(waiter.entry.keyState, this.now())
         continue
@@ -339,7 +330,7 @@ export class PoolCore implements EntryOwner {
 
   /** Gives free slots to the queued tasks that may start now, then lets waiting submitters in. */
   private dispatch(): void {
-    while (this.onWorkers.size < this.config.workers && this.stoppedBy === undefined && this.scheduler.size > 0) {
+    while (this.busy < this.config.workers && this.stoppedBy === undefined && this.scheduler.size > 0) {
       const now = this.now()
       const entry = this.scheduler.take(now)
       if (entry === undefined) break
@@ -347,15 +338,14 @@ export class PoolCore implements EntryOwner {
       this.assign(entry, now)
     }
     this.admitWaiters()
-    this.launchSoon()
+    this.launcher.soon()
   }
 
   /** Gives a task a slot; its fiber starts when the launcher next runs. */
   private assign(entry: TaskEntry, now: number): void {
     entry.phase = Phase.Running
-    this.onWorkers.push(entry)
-    this.starting.push(entry)
-    this.stats.onRunning(this.onWorkers.size)
+    this.launcher.push(entry)
+    this.stats.onRunning(++this.busy)
     entry.startedAt = now
     entry.waitedMillis = now - entry.submittedAt
     this.stats.onStarted(entry.priority, entry.waitedMillis)
@@ -365,39 +355,6 @@ export class PoolCore implements EntryOwner {
     }
     const key = entry.keyState
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
-  }
-
-  /** Makes sure the launcher runs on the next turn of the scheduler, unless it is running. */
-  private launchSoon(): void {
-    if (this.launching || this.launchScheduled || this.starting.size === 0) return
-    this.launchScheduled = true
-    this.effectScheduler.scheduleTask(this.scheduledLaunch, 0)
-  }
-
-  private readonly scheduledLaunch = (): void => {
-    this.launchScheduled = false
-    if (this.launching) return
-    this.launching = true
-    this.launch()
-  }
-
-  /**
-   * Starts the fibers of the tasks given a slot, in order. The caller has
-   * set `launching`; a task whose fiber ends at once hands its slot on from
-   * inside this loop, which goes on with the task that slot went to.
-   */
-  private launch(): void {
-    let budget = launchBudget
-    for (let entry = this.starting.head; entry !== undefined; entry = this.starting.head) {
-      if (budget-- === 0) {
-        this.launchScheduled = true
-        this.effectScheduler.scheduleTask(this.scheduledLaunch, 0)
-        break
-      }
-      this.starting.remove(entry)
-      this.startFiber(entry)
-    }
-    this.launching = false
   }
 
   private startFiber(entry: TaskEntry): void {
@@ -416,8 +373,7 @@ export class PoolCore implements EntryOwner {
    * keeps its slot; then the slot goes to the next task.
    */
   private onRunExit(entry: TaskEntry, exit: Exit.Exit<unknown, unknown>): void {
-    const outer = this.launching
-    this.launching = true
+    const outer = this.launcher.enter()
     const result = this.finish(entry, exit)
     const callback = entry.task.callback
     if (callback === undefined) {
@@ -429,16 +385,15 @@ export class PoolCore implements EntryOwner {
       if (this.callbacksCut && fiber.unsafePoll() === null) fiber.unsafeInterruptAsFork(this.stoppedBy!)
       fiber.addObserver((callbackExit) => this.onCallbackExit(entry, result, callbackExit))
     }
-    if (!outer) this.launch()
+    this.launcher.leave(outer)
   }
 
   private onCallbackExit(entry: TaskEntry, result: AnyResult, exit: Exit.Exit<unknown, unknown>): void {
-    const outer = this.launching
-    this.launching = true
+    const outer = this.launcher.enter()
     if (Exit.isFailure(exit)) this.stats.onCallbackFailure()
     entry.fiber = undefined
     this.release(entry, result)
-    if (!outer) this.launch()
+    this.launcher.leave(outer)
   }
 
   /** The running-time timeout passed: interrupt the task. */
@@ -468,13 +423,12 @@ export class PoolCore implements EntryOwner {
     this.scheduler.finished(key, now)
     if (key.name !== undefined) this.stats.onKey(key.name, key.running, key.queued)
     this.dispatch()
-    return resultOf(entry, exit, Duration.millis(ran))
+    return new Result(entry.taskId, entry.priority, exit, ran, entry.waitedMillis)
   }
 
   /** Settles a task that ran, and gives its slot to the next. */
   private release(entry: TaskEntry, result: AnyResult): void {
-    this.onWorkers.remove(entry)
-    this.stats.onRunning(this.onWorkers.size)
+    this.stats.onRunning(--this.busy)
     this.settle(entry, result)
     this.dispatch()
   }
@@ -482,7 +436,7 @@ export class PoolCore implements EntryOwner {
   /** Settles a task that never ran: cancelled, evicted or expired in the queue, or shut down. */
   private settleUnrun(entry: TaskEntry, exit: Exit.Exit<never, unknown>): void {
     entry.waitedMillis = this.now() - entry.submittedAt
-    const result = resultOf(entry, exit, Duration.zero)
+    const result = new Result(entry.taskId, entry.priority, exit, 0, entry.waitedMillis)
     const callback = entry.task.callback
     if (callback === undefined) return this.settle(entry, result)
     entry.phase = Phase.Callback
@@ -504,7 +458,7 @@ export class PoolCore implements EntryOwner {
   }
 
   private settle(entry: TaskEntry, result: AnyResult): void {
-    this.ids.delete(entry.taskId)
+    this.tasks.delete(entry.taskId)
     this.unsettled--
     entry.settle(result)
     this.checkIdle()
@@ -569,7 +523,7 @@ export class PoolCore implements EntryOwner {
     this.accepting = false
     for (const waiter of this.waiters) {
       this.stats.onRejected("shutdown")
-      this.ids.delete(waiter.entry.taskId)
+      this.tasks.delete(waiter.entry.taskId)
       waiter.resume(Effect.fail(this.shutdownError(waiter.entry.taskId)))
     }
     this.waiters.clear()
@@ -590,7 +544,7 @@ export class PoolCore implements EntryOwner {
   }
 
   private cancelOnWorkers(by: FiberId.FiberId): void {
-    for (let entry = this.onWorkers.head; entry !== undefined; entry = entry.queueNext) this.cancel(entry, by)
+    for (const entry of this.tasks.values()) if (entry.phase !== Phase.Queued) this.cancel(entry, by)
   }
 
   /**
@@ -663,7 +617,7 @@ export class PoolCore implements EntryOwner {
     const keys = Object.fromEntries(
       Array.from(this.scheduler.namedKeys(), (key) => [key.name!, this.keyMetrics(key, now)])
     )
-    return this.stats.snapshot(this.scheduler.size, this.onWorkers.size, keys)
+    return this.stats.snapshot(this.scheduler.size, this.busy, keys)
   })
 
   private keyMetrics(key: KeyState<TaskEntry>, now: number): KeyMetrics {

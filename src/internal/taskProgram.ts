@@ -77,16 +77,3 @@ export const callbackProgram = (
   }).pipe(
     Effect.onError((cause) => Effect.logWarning(`WorkerPool "${pool}": callback of task "${result.taskId}" failed`, cause))
   )
-
-/**
- * The result of a task's run (or of its settling without one).
- *
- * @internal
- */
-export const resultOf = (entry: TaskEntry, exit: Exit.Exit<any, any>, duration: Duration.Duration): AnyResult => ({
-  taskId: entry.taskId,
-  priority: entry.priority,
-  exit,
-  duration,
-  waitTime: Duration.millis(entry.waitedMillis)
-})
