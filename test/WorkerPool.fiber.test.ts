@@ -225,7 +225,9 @@ describe("a handle on a task's own fiber", () => {
       yield* gate.awaitStarted
       const interrupting = yield* Effect.fork(Fiber.interrupt(yield* Deferred.await(a.fiber)))
       expect(yield* isDone(interrupting), "interrupting task a's finished fiber waits for task b").toBe(true)
-      expect(yield* Fiber.join(interrupting)).toStrictEqual(Exit.succeed("a"))
+      expect(yield* Fiber.join(interrupting), "interrupting task a's finished fiber gives task a's exit").toStrictEqual(
+        Exit.succeed("a")
+      )
       expect(yield* isDone(yield* Effect.fork(handleB.await)), "task b was cut short").toBe(false)
       yield* gate.open
       expect((yield* handleB.await).exit).toStrictEqual(Exit.succeed("b"))
@@ -262,7 +264,7 @@ describe("a handle on a task's own fiber", () => {
       expect((yield* handleC.await).exit, "task c, queued when a was interrupted, is not").toStrictEqual(
         Exit.succeed("c")
       )
-      expect(isInterruption(yield* Fiber.join(watchdog))).toBe(true)
+      expect(isInterruption(yield* Fiber.join(watchdog)), "the watchdog sees task a's fiber end interrupted").toBe(true)
       expect(yield* isDone(yield* Effect.fork(handleB.await)), "task b is still running").toBe(false)
       yield* gate.open
       expect((yield* handleB.await).exit).toStrictEqual(Exit.succeed("b"))
@@ -282,9 +284,13 @@ describe("runtime flags", () => {
       const submitter = yield* Effect.getRuntimeFlags
 
       // Reference: each fork starts from the flags of the fiber that forks it.
-      const refBefore = yield* Fiber.join(yield* Effect.fork(Effect.getRuntimeFlags))
-      const refPatched = yield* Fiber.join(yield* Effect.fork(disablesCooperativeYielding))
-      const refAfter = yield* Fiber.join(yield* Effect.fork(Effect.getRuntimeFlags))
+      // (`Fiber.await`, like a task's handle: `Fiber.join` would copy the
+      // child's flags into the joining fiber.)
+      const flagsOfFork = <E>(effect: Effect.Effect<RuntimeFlags.RuntimeFlags, E>) =>
+        Effect.flatMap(Effect.flatMap(Effect.fork(effect), Fiber.await), (exit) => exit)
+      const refBefore = yield* flagsOfFork(Effect.getRuntimeFlags)
+      const refPatched = yield* flagsOfFork(disablesCooperativeYielding)
+      const refAfter = yield* flagsOfFork(Effect.getRuntimeFlags)
       expect(RuntimeFlags.cooperativeYielding(refPatched)).toBe(false)
       expect(RuntimeFlags.cooperativeYielding(refAfter)).toBe(true)
       expect(refAfter).toBe(refBefore)
@@ -361,7 +367,7 @@ describe("fiber refs", () => {
       const refRef = FiberRef.unsafeMake(0)
       yield* FiberRef.set(refRef, 1)
       const refGate = yield* makeGate
-      const forked = yield* Effect.fork(Effect.zipRight(refGate.release.pipe(Deferred.await), FiberRef.get(refRef)))
+      const forked = yield* Effect.fork(Effect.zipRight(Deferred.await(refGate.release), FiberRef.get(refRef)))
       yield* FiberRef.set(refRef, 2)
       yield* refGate.open
       expect(yield* Fiber.await(forked)).toStrictEqual(Exit.succeed(1))
@@ -500,7 +506,7 @@ describe("nothing of a submitter stays reachable", () => {
           const queued = yield* pool.submit({
             id: "queued",
             execute: greet,
-            callback: (result: TaskResult<string>) => Effect.asVoid(result.exit)
+            callback: (result: TaskResult<string>) => Effect.sync(() => void result.taskId)
           })
           const failing = yield* pool.submit({ id: "failing", execute: Effect.zipRight(greet, Effect.fail("no")) })
           const cancelled = yield* pool.submit({ id: "cancelled", execute: greet })
