@@ -11,10 +11,13 @@ const escape = (text: string) =>
 /** A color per contender, the same in every group; ours in warm colors. */
 const colorOf = (name: string, kind: string): string => {
   if (name.startsWith("pool (bare)")) return "#d62728"
+  if (name.startsWith("pool runAll")) return "#ff9896"
   if (name.startsWith("pool (timeout")) return "#ff7f0e"
+  if (name.startsWith("pool (tracer")) return "#f7b6d2"
   if (name.startsWith("pool (keys")) return "#e377c2"
   if (name.startsWith("pool submitBatch")) return name.includes("1,024") ? "#bcbd22" : "#8c564b"
   if (name.startsWith("raw")) return "#7f7f7f"
+  if (name.startsWith("fiber per task")) return "#393b79"
   if (name.startsWith("Effect.forEach")) return "#2ca02c"
   if (name.startsWith("p-queue")) return "#1f77b4"
   if (name.startsWith("p-limit")) return "#17becf"

@@ -1,10 +1,11 @@
 /**
  * The contenders of `npm run bench`: a hand-written promise pool (the
  * floor), the npm peers behind one small adapter each, and our pool in its
- * three configurations.
+ * four configurations. The fiber floor (a fiber per task with Effect's
+ * public API) is in bench/floor.ts.
  */
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
-import { NoopSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { InMemorySpanExporter, NoopSpanProcessor, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import * as asyncLib from "async"
 import { Effect } from "effect"
 import fastq from "fastq"
@@ -147,13 +148,31 @@ export const rawBuckets = (concurrency: number) => {
 /**
  * One configuration of our pool: the options besides `workers` and
  * `queueSize`, whether its tasks carry keys, and whether the program runs
- * inside a span with an OpenTelemetry tracer installed.
+ * inside a span with an OpenTelemetry tracer installed: `"none"` (no tracer,
+ * outside any span: the pool makes no span), `"noop"` (every span is made
+ * and ended, then dropped by a `NoopSpanProcessor`) or `"recorded"` (every
+ * span is exported to memory, and counted after each sample).
  */
 export interface PoolVariant {
   readonly name: string
   readonly options: PoolConfig
   readonly keyed: boolean
-  readonly traced: boolean
+  readonly tracing: "none" | "noop" | "recorded"
+  /** The exporter of a `"recorded"` variant, one per variant, reset after each sample. */
+  readonly exporter?: SampleSpanExporter
+}
+
+/**
+ * An in-memory exporter that outlives the tracer of one sample.
+ * `NodeSdk.layer` is built for every sample and shuts its tracer provider
+ * down at the end of it, which shuts the exporter down too: a plain
+ * `InMemorySpanExporter` would then refuse the spans of every later sample.
+ * This one only flushes; `reset` empties it between samples.
+ */
+export class SampleSpanExporter extends InMemorySpanExporter {
+  override shutdown(): Promise<void> {
+    return this.forceFlush()
+  }
 }
 
 export const keys: ReadonlyArray<string> = Array.from({ length: 8 }, (_, i) => `key-${i}`)
@@ -162,19 +181,29 @@ export const keys: ReadonlyArray<string> = Array.from({ length: 8 }, (_, i) => `
 const generousKeyLimits = (workers: number): Record<string, number> =>
   Object.fromEntries(keys.map((key) => [key, workers]))
 
+/** The name of the configuration the other pool rows are compared with. */
+export const bareName = "pool (bare)"
+
 export const poolVariants = (workers: number): ReadonlyArray<PoolVariant> => [
-  { name: "pool (bare)", options: { enableMetrics: false }, keyed: false, traced: false },
+  { name: bareName, options: { enableMetrics: false }, keyed: false, tracing: "none" },
   {
     name: "pool (timeout + metrics)",
     options: { enableMetrics: true, taskTimeout: "1 minute" },
     keyed: false,
-    traced: false
+    tracing: "none"
+  },
+  {
+    name: "pool (tracer)",
+    options: { enableMetrics: false },
+    keyed: false,
+    tracing: "recorded",
+    exporter: new SampleSpanExporter()
   },
   {
     name: "pool (keys + aging + tracer)",
     options: { enableMetrics: true, keyLimits: generousKeyLimits(workers), agingInterval: "10 seconds" },
     keyed: true,
-    traced: true
+    tracing: "noop"
   }
 ]
 
@@ -182,14 +211,45 @@ export const poolVariants = (workers: number): ReadonlyArray<PoolVariant> => [
 export const withKey = <A, E, R>(variant: PoolVariant, i: number, task: Task<A, E, R>): Task<A, E, R> =>
   variant.keyed ? { ...task, key: keys[i % keys.length]! } : task
 
-/** An OpenTelemetry tracer that records every span and exports none. */
-const tracer = NodeSdk.layer(() => ({
+/** An OpenTelemetry tracer that makes every span and exports none. */
+const noopTracer = NodeSdk.layer(() => ({
   resource: { serviceName: "bench" },
   spanProcessor: new NoopSpanProcessor()
 }))
 
-/** Runs a program of a variant: inside a span with the tracer installed when the variant is traced. */
-export const runVariant = <A, E>(variant: PoolVariant, program: Effect.Effect<A, E>): Promise<A> =>
-  Effect.runPromise(
-    variant.traced ? program.pipe(Effect.withSpan("bench"), Effect.provide(tracer)) : program
-  )
+/** An OpenTelemetry tracer that exports every span, as it ends, to `exporter`. */
+const recordingTracer = (exporter: SampleSpanExporter) =>
+  NodeSdk.layer(() => ({
+    resource: { serviceName: "bench" },
+    spanProcessor: new SimpleSpanProcessor(exporter)
+  }))
+
+/**
+ * Runs a program of a variant: inside a span ("bench") with the variant's
+ * tracer installed when it has one. The tracer provider is made and shut
+ * down (its spans flushed) inside the run.
+ */
+export const runVariant = <A, E>(variant: PoolVariant, program: Effect.Effect<A, E>): Promise<A> => {
+  switch (variant.tracing) {
+    case "none":
+      return Effect.runPromise(program)
+    case "noop":
+      return Effect.runPromise(program.pipe(Effect.withSpan("bench"), Effect.provide(noopTracer)))
+    case "recorded":
+      return Effect.runPromise(
+        program.pipe(Effect.withSpan("bench"), Effect.provide(recordingTracer(variant.exporter!)))
+      )
+  }
+}
+
+/**
+ * The spans a `"recorded"` variant exported in the sample that just ended
+ * (then forgets them, so that memory does not grow from sample to sample);
+ * undefined for the other variants.
+ */
+export const takeRecordedSpans = (variant: PoolVariant): number | undefined => {
+  if (variant.exporter === undefined) return undefined
+  const count = variant.exporter.getFinishedSpans().length
+  variant.exporter.reset()
+  return count
+}

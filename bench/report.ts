@@ -2,6 +2,8 @@
  * Turns the samples of `npm run bench` into summaries, Markdown tables and
  * the JSON record.
  */
+import { asyncPriorityQueueLibrary, bareName } from "./contenders.js"
+import { fiberFloorName } from "./floor.js"
 import type { ContenderResult, NoiseReport, Stats } from "./harness.js"
 import { stats } from "./harness.js"
 import type { Workload, WorkloadId } from "./workloads.js"
@@ -26,6 +28,12 @@ export interface ContenderSummary {
   readonly vsPQueue: number | undefined
   /** Ratio of medians of time to Effect.forEach's. */
   readonly vsForEach: number | undefined
+  /** Ratio of medians of time to our pool's bare configuration's. */
+  readonly vsPoolBare: number | undefined
+  /** W1, W2: ratio of medians of time to the fiber floor's (a fiber per task with Effect's public API). */
+  readonly vsFiberFloor: number | undefined
+  /** W3: ratio of medians of time to async.priorityQueue's. */
+  readonly vsAsyncPriorityQueue: number | undefined
   /** W5: ratio of medians of live heap per task to p-queue's. */
   readonly heapVsPQueue?: number | undefined
   /** W2: median wall time / ideal. */
@@ -37,6 +45,8 @@ export interface ContenderSummary {
   /** W5 submitBatch: results the stream never emitted, and samples that stalled. */
   readonly resultsMissing?: Stats
   readonly stalled?: number
+  /** Variants that record their spans: in how many samples every expected span was recorded. */
+  readonly spansComplete?: string
   /** Details of the last sample. */
   readonly detail?: Readonly<Record<string, number | string | boolean>>
 }
@@ -69,6 +79,9 @@ export const summarize = (run: WorkloadRun): WorkloadSummary => {
   const find = (predicate: (name: string) => boolean) => base.find((b) => predicate(b.result.name))
   const pQueue = find((name) => name.startsWith("p-queue"))
   const forEach = find((name) => name.startsWith("Effect.forEach"))
+  const poolBare = find((name) => name === bareName)
+  const fiberFloor = find((name) => name === fiberFloorName)
+  const asyncPriorityQueue = find((name) => name === asyncPriorityQueueLibrary.name)
   const contenders = base.map(({ heapBytes, heapPerTask, ms, nsPerTask, result }): ContenderSummary => {
     const summary: Record<string, unknown> = {
       name: result.name,
@@ -77,7 +90,10 @@ export const summarize = (run: WorkloadRun): WorkloadSummary => {
       ms,
       nsPerTask,
       vsPQueue: ratio(ms.median, pQueue?.ms.median),
-      vsForEach: ratio(ms.median, forEach?.ms.median)
+      vsForEach: ratio(ms.median, forEach?.ms.median),
+      vsPoolBare: ratio(ms.median, poolBare?.ms.median),
+      vsFiberFloor: ratio(ms.median, fiberFloor?.ms.median),
+      vsAsyncPriorityQueue: ratio(ms.median, asyncPriorityQueue?.ms.median)
     }
     if (heapPerTask !== undefined) {
       summary.heapPerTask = heapPerTask
@@ -95,6 +111,10 @@ export const summarize = (run: WorkloadRun): WorkloadSummary => {
     if (result.samples.some((s) => s.detail?.resultsMissing !== undefined)) {
       summary.resultsMissing = stats(result.samples.map((s) => Number(s.detail?.resultsMissing ?? NaN)))
       summary.stalled = result.samples.filter((s) => s.detail?.stalled === true).length
+    }
+    if (result.samples.some((s) => s.detail?.spans !== undefined)) {
+      const complete = result.samples.filter((s) => s.detail?.spans === s.detail?.spansExpected).length
+      summary.spansComplete = `${complete}/${result.samples.length}`
     }
     const last = result.samples[result.samples.length - 1]
     if (last?.detail !== undefined) summary.detail = last.detail
@@ -131,8 +151,9 @@ const times = (r: number | undefined) => (r === undefined ? "-" : `${sig(r)}x`)
 
 const row = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) =>
-  [row(header), row(header.map((_, i) => (i === 0 ? "---" : "---:"))), ...rows.map(row)].join("\n")
+/** A Markdown table: the first column aligned left, the others right unless `leftAligned`. */
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, leftAligned = false) =>
+  [row(header), row(header.map((_, i) => (i === 0 || leftAligned ? "---" : "---:"))), ...rows.map(row)].join("\n")
 
 const bytes = (n: number) => `${Math.abs(n) >= 100 ? group(n) : group(n, 1)} B`
 
@@ -144,19 +165,31 @@ export const markdownTable = (w: WorkloadSummary): string => {
   switch (w.id) {
     case "W1":
       return table(
-        ["contender", "ns/task (median)", "min", "max", "vs p-queue", "vs Effect.forEach"],
+        ["contender", "ns/task (median)", "min", "max", "vs p-queue", "vs Effect.forEach", "vs pool (bare)", "vs fiber floor"],
         w.contenders.map((c) => [
           nameOf(c),
           group(c.nsPerTask.median),
           group(c.nsPerTask.min),
           group(c.nsPerTask.max),
           times(c.vsPQueue),
-          times(c.vsForEach)
+          times(c.vsForEach),
+          times(c.vsPoolBare),
+          times(c.vsFiberFloor)
         ])
       )
     case "W2":
       return table(
-        ["contender", "ms (median)", "min", "max", "wall / ideal", "vs p-queue", "vs Effect.forEach"],
+        [
+          "contender",
+          "ms (median)",
+          "min",
+          "max",
+          "wall / ideal",
+          "vs p-queue",
+          "vs Effect.forEach",
+          "vs pool (bare)",
+          "vs fiber floor"
+        ],
         w.contenders.map((c) => [
           nameOf(c),
           sig(c.ms.median),
@@ -164,7 +197,9 @@ export const markdownTable = (w: WorkloadSummary): string => {
           sig(c.ms.max),
           times(c.vsIdeal),
           times(c.vsPQueue),
-          times(c.vsForEach)
+          times(c.vsForEach),
+          times(c.vsPoolBare),
+          times(c.vsFiberFloor)
         ])
       )
     case "W3":
@@ -175,6 +210,7 @@ export const markdownTable = (w: WorkloadSummary): string => {
           "min",
           "max",
           "throughput vs p-queue",
+          "time vs async.priorityQueue",
           "time vs Effect.forEach",
           "exact priority order",
           "FIFO within level",
@@ -188,6 +224,7 @@ export const markdownTable = (w: WorkloadSummary): string => {
             sig(c.ms.min),
             sig(c.ms.max),
             times(c.vsPQueue === undefined ? undefined : 1 / c.vsPQueue),
+            times(c.vsAsyncPriorityQueue),
             times(c.vsForEach),
             ordered ? "n/a (no priorities)" : c.orderExact ?? "-",
             ordered ? "n/a" : c.fifoWithinLevel ?? "-",
@@ -258,6 +295,96 @@ export const markdownTable = (w: WorkloadSummary): string => {
   }
 }
 
+// ---- targets ----
+
+/** What one target measured in this run: the ratio, whether it was met, and any condition besides. */
+interface TargetOutcome {
+  readonly ratio: number | undefined
+  readonly met: boolean
+  readonly note?: string
+}
+
+/** A performance target of the README, checked against this run's summaries. */
+interface Target {
+  readonly workload: WorkloadId
+  readonly label: string
+  readonly check: (w: WorkloadSummary) => TargetOutcome | undefined
+}
+
+const roundsOf = (c: ContenderSummary, passed: string | undefined) => passed === `${c.rounds}/${c.rounds}`
+
+/** A target on a ratio of medians of one row: met when the ratio is at most `limit`. */
+const ratioTarget = (
+  workload: WorkloadId,
+  subject: string,
+  limit: number,
+  reference: string,
+  pick: (c: ContenderSummary) => number | undefined,
+  extra?: (c: ContenderSummary) => { readonly ok: boolean; readonly note: string } | undefined
+): Target => ({
+  workload,
+  label: `${workload}: ${subject} time <= ${Number.isInteger(limit) ? limit.toFixed(1) : String(limit)}x ${reference}`,
+  check: (w) => {
+    const c = w.contenders.find((c) => c.name === subject)
+    if (c === undefined) return undefined
+    const ratio = pick(c)
+    const more = extra?.(c)
+    return {
+      ratio,
+      met: ratio !== undefined && ratio <= limit && (more?.ok ?? true),
+      ...(more === undefined ? {} : { note: more.note })
+    }
+  }
+})
+
+/** The README's performance targets. */
+const targets: ReadonlyArray<Target> = [
+  ratioTarget("W1", bareName, 1.5, "Effect.forEach", (c) => c.vsForEach),
+  ratioTarget("W1", bareName, 0.6, "p-queue", (c) => c.vsPQueue),
+  ratioTarget("W1", "pool (timeout + metrics)", 1.15, bareName, (c) => c.vsPoolBare),
+  ratioTarget("W1", "pool runAll", 1.0, "Effect.forEach", (c) => c.vsForEach),
+  // The span count is reported, not required: the target is on time.
+  ratioTarget("W1", "pool (tracer)", 3, bareName, (c) => c.vsPoolBare, (c) =>
+    c.spansComplete === undefined ? undefined : {
+      ok: true,
+      note: `every span recorded in ${c.spansComplete} samples (last: ${c.detail?.spans ?? "?"} of ${
+        c.detail?.spansExpected ?? "?"
+      })`
+    }),
+  ratioTarget("W2", bareName, 1.0, "Effect.forEach", (c) => c.vsForEach),
+  {
+    ...ratioTarget("W3", bareName, 1.0, asyncPriorityQueueLibrary.name, (c) => c.vsAsyncPriorityQueue, (c) => ({
+      ok: roundsOf(c, c.orderExact) && roundsOf(c, c.fifoWithinLevel),
+      note: `exact order in ${c.orderExact ?? "-"} rounds, FIFO within level in ${c.fifoWithinLevel ?? "-"}`
+    })),
+    label: `W3: ${bareName} time <= 1.0x ${asyncPriorityQueueLibrary.name}, with exact priority order and FIFO within level in every round`
+  },
+  {
+    ...ratioTarget("W5", bareName, 0.5, "p-queue", (c) => c.heapVsPQueue),
+    label: `W5: ${bareName} live heap per queued task <= 0.5x p-queue`
+  }
+]
+
+/**
+ * The README's targets, each with the ratio this run measured and whether
+ * it was met: a Markdown table. A target of a workload not in the run says
+ * so.
+ */
+export const targetsTable = (workloads: ReadonlyArray<WorkloadSummary>): string =>
+  table(
+    ["target", "measured", "result"],
+    targets.map((target) => {
+      const w = workloads.find((w) => w.id === target.workload)
+      const outcome = w === undefined ? undefined : target.check(w)
+      if (outcome === undefined) {
+        return [target.label, "-", w === undefined ? `not measured (${target.workload} not run)` : "not measured"]
+      }
+      const measured = `${times(outcome.ratio)}${outcome.note === undefined ? "" : `; ${outcome.note}`}`
+      return [target.label, measured, outcome.met ? "met" : "**not met**"]
+    }),
+    true
+  )
+
 export interface Machine {
   readonly node: string
   readonly platform: string
@@ -312,5 +439,15 @@ export const markdownReport = (options: {
     for (const note of w.notes) lines.push(`- ${note}`)
     lines.push("", markdownTable(w), "")
   }
+  const quick = options.args.includes("--quick")
+  lines.push(
+    "## Targets",
+    "",
+    "The README's performance targets, against this run's ratios of medians" +
+    (quick ? " (a quick smoke run: smaller counts and one round, so these are no measurement)." : "."),
+    "",
+    targetsTable(options.workloads),
+    ""
+  )
   return lines.join("\n")
 }

@@ -11,10 +11,13 @@
  *   queued task and time to drain; and our pool's `submitBatch` over a lazy
  *   generator.
  *
- * Contenders: a hand-written promise pool (the floor), p-limit, p-queue,
- * fastq, async.queue / async.priorityQueue, `Effect.forEach`, and our pool
- * bare (metrics off), with a task timeout and metrics, and with keys, aging
- * and an OpenTelemetry tracer. Each workload runs one warm-up round and 5
+ * Contenders: a hand-written promise pool (the floor), in W1 and W2 a fiber
+ * per task with Effect's public API (the fiber floor, bench/floor.ts),
+ * p-limit, p-queue, fastq, async.queue / async.priorityQueue,
+ * `Effect.forEach`, and our pool bare (metrics off), with a task timeout and
+ * metrics, with an OpenTelemetry tracer recording every span (not in W5),
+ * and with keys, aging and a tracer that drops its spans; in W1 also our
+ * pool's `runAll`. Each workload runs one warm-up round and 5
  * measured rounds, the order of the contenders rotated each round; the
  * harness (bench/harness.ts) says why it is our own. W5 runs 3 measured
  * rounds after a warm-up at a tenth of the size: with 1,000,000 tasks a
@@ -22,7 +25,8 @@
  * the suite past 10 minutes on the 2-core machine.
  *
  * Writes bench/results/<YYYY-MM-DD>.json (every sample, machine and
- * versions), bench/results/<YYYY-MM-DD>.md (a table per workload) and
+ * versions), bench/results/<YYYY-MM-DD>.md (a table per workload, and the
+ * README's performance targets met or not) and
  * bench/results/chart.svg. A run that is not the full suite (`--quick`,
  * `--only`, `--rounds`) writes to names with a suffix, such as
  * `<date>-quick.json` and `chart-quick.svg`, and leaves the full run's files alone.
@@ -39,7 +43,15 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { renderChart } from "./chart.js"
 import { noiseMeter, runRounds } from "./harness.js"
-import { machineLine, markdownReport, markdownTable, type Machine, summarize, type WorkloadSummary } from "./report.js"
+import {
+  machineLine,
+  markdownReport,
+  markdownTable,
+  type Machine,
+  summarize,
+  targetsTable,
+  type WorkloadSummary
+} from "./report.js"
 import { allWorkloads, makeWorkload, type Sizes, type WorkloadId } from "./workloads.js"
 
 const argv = process.argv.slice(2)
@@ -188,8 +200,11 @@ for (const id of only) {
     onSample: (contender, sample) => {
       const label = sample.round === 0 ? "warm-up" : `round ${sample.round}`
       const heap = sample.heapBytes === undefined ? "" : `  heap ${(sample.heapBytes / 1024 / 1024).toFixed(1)} MB`
+      const spans = sample.detail?.spans === undefined
+        ? ""
+        : `  spans ${sample.detail.spans} (expected ${sample.detail.spansExpected})`
       console.log(
-        `   ${label.padEnd(8)} ${contender.name.padEnd(44)} ${sample.ms.toFixed(1).padStart(10)} ms${heap}`
+        `   ${label.padEnd(8)} ${contender.name.padEnd(44)} ${sample.ms.toFixed(1).padStart(10)} ms${heap}${spans}`
       )
     }
   })
@@ -202,6 +217,10 @@ for (const id of only) {
   console.log("")
 }
 const noise = whole()
+console.log("Targets")
+console.log("")
+console.log(targetsTable(summaries))
+console.log("")
 
 // ---- write ----
 

@@ -8,6 +8,7 @@ import { Priority, type Task, type TaskHandle, WorkerPool } from "../src/index.j
 import {
   asyncPriorityQueueLibrary,
   asyncQueueLibrary,
+  bareName,
   fastqLibrary,
   type Job,
   pLimitLibrary,
@@ -20,8 +21,10 @@ import {
   rawLoops,
   resolved,
   runVariant,
+  takeRecordedSpans,
   withKey
 } from "./contenders.js"
+import { fiberFloorName, makeFiberFloor } from "./floor.js"
 import { type Contender, liveHeap, makeGate, type Measurement, now, snapshotHeap } from "./harness.js"
 
 export type WorkloadId = "W1" | "W2" | "W3" | "W5"
@@ -61,6 +64,18 @@ const timed = async (work: () => Promise<unknown>): Promise<Measurement> => {
 }
 
 const noopJob: Job = () => resolved
+
+/**
+ * A sample of our pool: after it, a variant that records its spans adds
+ * how many it recorded, and how many it should have (a span per task and
+ * the "bench" span), to the sample's detail.
+ */
+const withSpanCount = (variant: PoolVariant, measurement: Measurement, expected: number): Measurement => {
+  const spans = takeRecordedSpans(variant)
+  return spans === undefined
+    ? measurement
+    : { ...measurement, detail: { ...measurement.detail, spans, spansExpected: expected } }
+}
 
 const fmt = (n: number) => n.toLocaleString("en-US")
 
@@ -104,17 +119,42 @@ const submitAllToPool = (variant: PoolVariant, tasks: ReadonlyArray<Task<void>>,
     yield* dieOnFailures(failed)
   }))
 
+/** The fiber floor (bench/floor.ts), measured as our pool is: submit every task, then await every handle. */
+const submitAllToFloor = (effects: ReadonlyArray<Effect.Effect<void>>, concurrency: number) =>
+  Effect.runPromise(Effect.gen(function*() {
+    const floor = makeFiberFloor(concurrency)
+    const handles = []
+    for (const effect of effects) handles.push(yield* floor.submit(effect))
+    for (const handle of handles) yield* floor.await(handle)
+  }))
+
+/** Our pool's `runAll` over every task: results in input order. */
+const runAllOnPool = (tasks: ReadonlyArray<Task<void>>, concurrency: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const pool = yield* WorkerPool.make({ enableMetrics: false, workers: concurrency, queueSize: tasks.length })
+    const results = yield* pool.runAll(tasks)
+    yield* dieOnFailures(countFailures(results))
+  }))
+
 /** W1 and W2: `tasks` identical tasks at `concurrency`, every contender. */
 const uniformContenders = (
   tasks: number,
   concurrency: number,
   job: Job,
-  effect: Effect.Effect<void>
+  effect: Effect.Effect<void>,
+  withRunAll: boolean
 ): Array<Contender> => {
   const jobs: ReadonlyArray<Job> = Array.from({ length: tasks }, () => job)
   const effects: ReadonlyArray<Effect.Effect<void>> = Array.from({ length: tasks }, () => effect)
+  const variants = poolVariants(concurrency)
+  const bare = variants.find((variant) => variant.name === bareName)!
   return [
     { name: "raw promise pool", kind: "floor", run: () => timed(() => rawLoops(jobs, concurrency)) },
+    {
+      name: fiberFloorName,
+      kind: "floor",
+      run: () => timed(() => submitAllToFloor(effects, concurrency))
+    },
     ...[pLimitLibrary, pQueueLibrary, fastqLibrary, asyncQueueLibrary].map((library): Contender => ({
       name: library.name,
       kind: "peer",
@@ -128,20 +168,31 @@ const uniformContenders = (
           Effect.runPromise(Effect.forEach(effects, (effect) => effect, { concurrency, discard: true }))
         )
     },
-    ...poolVariants(concurrency).map((variant): Contender => ({
+    ...variants.map((variant): Contender => ({
       name: variant.name,
       kind: "ours",
-      run: () => {
+      run: async () => {
         const built = poolTasks(variant, tasks, effect)
-        return timed(() => runVariant(variant, submitAllToPool(variant, built, concurrency)))
+        const measured = await timed(() => runVariant(variant, submitAllToPool(variant, built, concurrency)))
+        return withSpanCount(variant, measured, tasks + 1)
       }
-    }))
+    })),
+    ...(withRunAll
+      ? [{
+        name: "pool runAll",
+        kind: "ours",
+        run: () => {
+          const built = poolTasks(bare, tasks, effect)
+          return timed(() => Effect.runPromise(runAllOnPool(built, concurrency)))
+        }
+      } satisfies Contender]
+      : [])
   ]
 }
 
 export const w1 = (sizes: Sizes): Workload => {
   const concurrency = 16
-  const make = (tasks: number) => uniformContenders(tasks, concurrency, noopJob, Effect.void)
+  const make = (tasks: number) => uniformContenders(tasks, concurrency, noopJob, Effect.void, true)
   return {
     id: "W1",
     title: `W1 overhead: ${fmt(sizes.w1)} tasks that do nothing, concurrency ${concurrency}`,
@@ -152,7 +203,10 @@ export const w1 = (sizes: Sizes): Workload => {
     contenders: make(sizes.w1),
     notes: [
       "Promise contenders push every task and then await `Promise.all` of the task promises; a task returns one shared resolved promise.",
-      "Our pool submits every task (queueSize = tasks), then awaits every handle; pool creation and shutdown are inside the time. Its task objects (unique ids, which the pool requires) are built before the timed part, as the promise contenders' task functions are."
+      "Our pool submits every task (queueSize = tasks), then awaits every handle; pool creation and shutdown are inside the time. Its task objects (unique ids, which the pool requires) are built before the timed part, as the promise contenders' task functions are.",
+      "pool runAll: the bare configuration (metrics off, workers = concurrency, queueSize = tasks) running `pool.runAll` over task objects built the same way; pool creation and shutdown inside the time.",
+      fiberFloorNote,
+      tracerNote
     ]
   }
 }
@@ -160,7 +214,7 @@ export const w1 = (sizes: Sizes): Workload => {
 export const w2 = (sizes: Sizes): Workload => {
   const concurrency = 256
   const job: Job = () => new Promise<void>((resolve) => setTimeout(resolve, 1))
-  const make = (tasks: number) => uniformContenders(tasks, concurrency, job, Effect.sleep("1 millis"))
+  const make = (tasks: number) => uniformContenders(tasks, concurrency, job, Effect.sleep("1 millis"), false)
   return {
     id: "W2",
     title: `W2 io: ${fmt(sizes.w2)} tasks each awaiting a 1 ms timer, concurrency ${concurrency}`,
@@ -172,10 +226,18 @@ export const w2 = (sizes: Sizes): Workload => {
     idealMs: sizes.w2 / concurrency,
     notes: [
       "Promise tasks: `new Promise(r => setTimeout(r, 1))`; Effect tasks: `Effect.sleep(\"1 millis\")`.",
-      `Ideal: ${fmt(sizes.w2)} / ${concurrency} x 1 ms = ${(sizes.w2 / concurrency).toFixed(1)} ms.`
+      `Ideal: ${fmt(sizes.w2)} / ${concurrency} x 1 ms = ${(sizes.w2 / concurrency).toFixed(1)} ms.`,
+      fiberFloorNote,
+      tracerNote
     ]
   }
 }
+
+const fiberFloorNote =
+  "fiber per task (public-API floor): what a fiber per task costs with Effect's public API, before any pool feature (bench/floor.ts): each task forked with `Runtime.runFork` from the submitter's runtime, at most `concurrency` at once, a plain array as the queue; measured as our pool is (submit every task, then await every handle)."
+
+const tracerNote =
+  "pool (tracer): metrics off, no keys, inside `Effect.withSpan(\"bench\")` with `NodeSdk.layer` exporting every span through a `SimpleSpanProcessor` to an `InMemorySpanExporter` (the tracer provider made and shut down inside the time); the spans are counted and dropped after each sample. pool (keys + aging + tracer) makes every span and drops it (`NoopSpanProcessor`)."
 
 // ---- W3 priority ----
 
@@ -297,9 +359,9 @@ const w3Contenders = (tasks: number, concurrency: number, priorities: Uint8Array
     ...poolVariants(concurrency).map((variant): Contender => ({
       name: variant.name,
       kind: "ours",
-      run: () => {
+      run: async () => {
         const built = tasksOf(variant)
-        return withCheck(() =>
+        const measured = await withCheck(() =>
           runVariant(
             variant,
             Effect.scoped(Effect.gen(function*() {
@@ -321,6 +383,7 @@ const w3Contenders = (tasks: number, concurrency: number, priorities: Uint8Array
             }))
           )
         )
+        return withSpanCount(variant, measured, concurrency + tasks + 1)
       }
     }))
   ]
@@ -341,7 +404,8 @@ export const w3 = (sizes: Sizes): Workload => {
     notes: [
       `${concurrency} gate tasks are submitted first and hold every worker until all tasks are queued; each task records when it starts.`,
       "Priority order is exact when the started priorities never rise; FIFO within a level is required of our pool only.",
-      "Priorities come from a seeded PRNG: every run and contender gets the same sequence."
+      "Priorities come from a seeded PRNG: every run and contender gets the same sequence.",
+      `${tracerNote} The gate tasks have spans too.`
     ]
   }
 }
@@ -547,7 +611,10 @@ const w5Contenders = (tasks: number, concurrency: number, batchQueueSizes: Reado
     memoryOfLibrary(library, tasks, concurrency)
   ),
   memoryOfForEach(tasks, concurrency),
-  ...poolVariants(concurrency).map((variant) => memoryOfPool(variant, tasks, concurrency)),
+  // The recorded tracer stays out of W5: it would hold 1,000,000 spans in memory.
+  ...poolVariants(concurrency).filter((variant) => variant.tracing !== "recorded").map((variant) =>
+    memoryOfPool(variant, tasks, concurrency)
+  ),
   ...batchQueueSizes.map((queueSize) => memoryOfBatch(queueSize, tasks, concurrency))
 ]
 
