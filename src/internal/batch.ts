@@ -41,6 +41,9 @@ export const runAll = (
     return runValid(pool, valid, pool.originFor(fiber, status.runtimeFlags))
   })
 
+/** How many tasks of a batch `runAll` submits before it yields. */
+const yieldEvery = 1024
+
 const runValid = (
   pool: PoolCore,
   valid: ReadonlyArray<ValidTask>,
@@ -76,6 +79,11 @@ const runValid = (
     // Submits from `start` on, synchronously while there is room.
     const submitFrom = (start: number): Effect.Effect<void, InvalidTaskError> => {
       for (let index = start; index < valid.length; index++) {
+        // Lets the pool run what it has taken now and then, rather than
+        // taking the whole batch in before it starts any of it.
+        if (index > start && index % yieldEvery === 0) {
+          return Effect.zipRight(restore(Effect.yieldNow()), Effect.suspend(() => submitFrom(index)))
+        }
         const offered = pool.tryOffer(valid[index]!, origin, "backpressure")
         if (offered === undefined) {
           return restore(pool.waitForRoom(valid[index]!, origin)).pipe(

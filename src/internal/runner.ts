@@ -12,7 +12,7 @@ import { Result } from "./result.js"
 import type { Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import { type AnyResult, Phase, type TaskEntry } from "./taskEntry.js"
-import { callbackProgram, taskProgram, timeoutOf } from "./taskProgram.js"
+import { callbackProgram, endTaskSpan, taskProgram, timeoutOf } from "./taskProgram.js"
 import type { Timers } from "./timers.js"
 
 /** How many task fibers one run of the launcher starts before it yields to the scheduler. */
@@ -177,11 +177,15 @@ export class TaskRunner {
       this.timers.cancel(entry.deadline)
       entry.deadline = undefined
     }
-    // A run the timer interrupted before its fiber could turn the
-    // interruption into the timeout error itself.
+    // A run the timer interrupted ends with the timeout error, as
+    // `Effect.timeoutFail` would end it: after its finalizers ran.
     const exit = entry.timedOut && Exit.isInterrupted(ended)
       ? Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout: timeoutOf(entry, this.config)!, phase: "running" }))
       : ended
+    if (entry.span !== undefined) {
+      endTaskSpan(entry.span, entry.fiber!, exit, entry.timedOut)
+      entry.span = undefined
+    }
     entry.phase = Phase.Callback
     const now = this.now()
     const ran = now - entry.startedAt

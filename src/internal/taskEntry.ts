@@ -2,6 +2,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
+import type * as Tracer from "effect/Tracer"
 import type { Priority } from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { TaskHandle } from "../TaskHandle.js"
@@ -65,6 +66,8 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
    * known: the fiber is interrupted as soon as it is.
    */
   interruptedBy: FiberId.FiberId | undefined = undefined
+  /** The task's span, when something can see one (made by its fiber, ended by the runner). */
+  span: Tracer.Span | undefined = undefined
   result: AnyResult | undefined = undefined
   private observers: Array<(result: AnyResult) => void> | undefined = undefined
 

@@ -1,9 +1,12 @@
 // The effects a task's fiber and its callback's fiber run, and the result made of a run.
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import type * as Tracer from "effect/Tracer"
 import type { ResolvedPoolConfig } from "../PoolConfig.js"
-import { TaskTimeoutError } from "../PoolError.js"
 import { outcomeOf } from "./outcome.js"
 import type { AnyResult, TaskEntry } from "./taskEntry.js"
 
@@ -18,37 +21,20 @@ export const timeoutOf = (entry: TaskEntry, config: ResolvedPoolConfig): Duratio
 }
 
 /**
- * What a task's fiber runs. A running-time timeout is a timer of the pool's
- * that interrupts the fiber (`Effect.timeout` would fork two fibers per
- * task); a task with one turns that interruption into `TaskTimeoutError`
- * itself, so that its fiber ends, and its span closes, with the error
- * `Effect.timeoutFail` would give. The task span is made only when
- * something can see it.
+ * What a task's fiber runs: the task's effect, inside its span when
+ * something can see one. The span is made here, as the first step of the
+ * task's fiber (so that it is a child of the submitter's span and the
+ * parent of the task's own spans), and ended by the runner once the fiber
+ * has ended, with the task's result: a running-time timeout interrupts the
+ * fiber, and the span must close with `TaskTimeoutError`, not with that
+ * interruption.
  *
  * @internal
  */
 export const taskProgram = (entry: TaskEntry, config: ResolvedPoolConfig): Effect.Effect<unknown, unknown, any> => {
-  const timeout = timeoutOf(entry, config)
-  const traced = entry.origin.traced
-  if (timeout === undefined) return traced ? withTaskSpan(entry, entry.task.execute, config) : entry.task.execute
-  return Effect.uninterruptibleMask((restore) => {
-    const run = Effect.flatMap(Effect.exit(restore(entry.task.execute)), (exit) =>
-      entry.timedOut && Exit.isInterrupted(exit)
-        ? Effect.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout, phase: "running" }))
-        : exit)
-    return traced ? withTaskSpan(entry, run, config) : run
-  })
-}
-
-const withTaskSpan = <A, E, R>(
-  entry: TaskEntry,
-  run: Effect.Effect<A, E, R>,
-  config: ResolvedPoolConfig
-): Effect.Effect<A, E, R> =>
-  Effect.withSpan(
-    Effect.onExit(run, (exit) => Effect.annotateCurrentSpan("task.outcome", outcomeOf(exit, entry.timedOut))),
-    "WorkerPool.task",
-    {
+  if (!entry.origin.traced) return entry.task.execute
+  return Effect.flatMap(
+    Effect.makeSpan("WorkerPool.task", {
       attributes: {
         "task.id": entry.taskId,
         "task.priority": entry.priority,
@@ -57,8 +43,29 @@ const withTaskSpan = <A, E, R>(
         ...(entry.key === undefined ? {} : { "task.key": entry.key })
       },
       captureStackTrace: false
+    }),
+    (span) => {
+      entry.span = span
+      return Effect.withParentSpan(entry.task.execute, span)
     }
   )
+}
+
+/**
+ * Ends a task's span with the task's outcome and exit, at the time of the
+ * clock the span was started with.
+ *
+ * @internal
+ */
+export const endTaskSpan = (
+  span: Tracer.Span,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  exit: Exit.Exit<unknown, unknown>,
+  timedOut: boolean
+): void => {
+  span.attribute("task.outcome", outcomeOf(exit, timedOut))
+  span.end(Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeNanos(), exit)
+}
 
 /**
  * A task's callback as an effect: a callback that throws, fails or returns
