@@ -1,30 +1,23 @@
 import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import type * as FiberRefs from "effect/FiberRefs"
 import * as Runtime from "effect/Runtime"
 import * as RuntimeFlags from "effect/RuntimeFlags"
-import * as Tracer from "effect/Tracer"
+import { type SpanSettings, spanSettingsOf } from "./taskSpan.js"
 
 /**
  * Where a task came from: the runtime its fiber is forked from (the
  * submitter's services, fiber refs and runtime flags, as they were when it
- * submitted) and whether its span is worth making.
+ * submitted) and how to make its span.
  *
  * @internal
  */
 export interface Origin {
   readonly runtime: Runtime.Runtime<any>
-  /**
-   * A task span is made only when something can see it: a tracer other than
-   * Effect's built-in one is installed, or the submitter is inside a span
-   * (the task span then becomes its child).
-   */
-  readonly traced: boolean
+  /** How to make its span; `undefined` when no span is worth making. */
+  readonly spans: SpanSettings | undefined
 }
-
-const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 /**
  * The origin of a task submitted now from `fiber`. `last` is the origin a
@@ -54,7 +47,7 @@ export const originOf = (
   }
   return {
     runtime: Runtime.make({ context, fiberRefs, runtimeFlags }),
-    traced: fiber.currentSpan !== undefined || fiber.currentTracer !== nativeTracer
+    spans: spanSettingsOf(fiber)
   }
 }
 

@@ -1,9 +1,11 @@
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import type * as EffectScheduler from "effect/Scheduler"
+import * as Tracer from "effect/Tracer"
 import type { ResolvedPoolConfig } from "../PoolConfig.js"
 import { TaskTimeoutError } from "../PoolError.js"
 import { Launcher } from "./launcher.js"
@@ -12,7 +14,8 @@ import { Result } from "./result.js"
 import type { Scheduler } from "./scheduler.js"
 import type { PoolStats } from "./stats.js"
 import { type AnyResult, Phase, type TaskEntry } from "./taskEntry.js"
-import { callbackProgram, endTaskSpan, taskProgram, timeoutOf } from "./taskProgram.js"
+import { callbackProgram, timeoutOf } from "./taskProgram.js"
+import { endTaskSpan, startTaskSpan } from "./taskSpan.js"
 import type { Timers } from "./timers.js"
 
 /** How many task fibers one run of the launcher starts before it yields to the scheduler. */
@@ -126,11 +129,24 @@ export class TaskRunner {
   private startFiber(entry: TaskEntry): void {
     // Cancelled, or timed out, after it was given a slot and before its fiber started.
     if (entry.interruptedBy !== undefined) return this.onRunExit(entry, Exit.interrupt(entry.interruptedBy))
-    const fiber = Runtime.runFork(entry.origin.runtime, taskProgram(entry, this.config))
+    const fiber = Runtime.runFork(this.runtimeOf(entry), entry.task.execute)
     entry.fiber = fiber
     // Cancelled during its fiber's first synchronous steps.
     if (entry.interruptedBy !== undefined && fiber.unsafePoll() === null) fiber.unsafeInterruptAsFork(entry.interruptedBy)
     fiber.addObserver((exit) => this.onRunExit(entry, exit))
+  }
+
+  /** The runtime a task's fiber is forked from: its origin's, with the task's span as the current span. */
+  private runtimeOf(entry: TaskEntry): Runtime.Runtime<any> {
+    const { runtime, spans } = entry.origin
+    if (spans === undefined) return runtime
+    const span = startTaskSpan(entry, spans, this.config)
+    entry.span = span
+    return Runtime.make({
+      context: Context.add(runtime.context, Tracer.ParentSpan, span),
+      fiberRefs: runtime.fiberRefs,
+      runtimeFlags: runtime.runtimeFlags
+    })
   }
 
   /**
@@ -183,7 +199,7 @@ export class TaskRunner {
       ? Exit.fail(new TaskTimeoutError({ taskId: entry.taskId, timeout: timeoutOf(entry, this.config)!, phase: "running" }))
       : ended
     if (entry.span !== undefined) {
-      endTaskSpan(entry.span, entry.fiber!, exit, entry.timedOut)
+      endTaskSpan(entry.span, entry.origin.spans!, exit, entry.timedOut)
       entry.span = undefined
     }
     entry.phase = Phase.Callback
