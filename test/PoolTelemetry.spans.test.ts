@@ -6,7 +6,7 @@ import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { SpanStatusCode } from "@opentelemetry/api"
-import { Effect, Fiber, TestClock } from "effect"
+import { Deferred, Effect, Fiber, TestClock } from "effect"
 import { Priority, WorkerPool } from "../src/index.js"
 
 const tracing = (exporter: InMemorySpanExporter) =>
@@ -120,4 +120,46 @@ describe("WorkerPool task spans", () => {
       expect(span.attributes.get("task.id")).toBe("inner")
       expect(span.parent._tag === "Some" && span.parent.value._tag === "Span" && span.parent.value.name).toBe("outer")
     }).pipe(Effect.scoped))
+
+  it.effect("are the parent of the spans a task makes, carry the submitter's span annotations, and end after its children", () => {
+    const exporter = new InMemorySpanExporter()
+    return Effect.gen(function*() {
+      const pool = yield* WorkerPool.make({ workers: 1, name: "nested" })
+      yield* pool.run({
+        id: "outer-task",
+        execute: Effect.gen(function*() {
+          yield* Effect.void.pipe(Effect.withSpan("inside"))
+          // a child the task leaves running: interrupted when the task's fiber ends
+          const started = yield* Deferred.make<void>()
+          yield* Effect.fork(
+            Deferred.succeed(started, undefined).pipe(
+              Effect.zipRight(Effect.never),
+              Effect.onInterrupt(() => Effect.sleep("1 second"))
+            )
+          )
+          yield* Deferred.await(started)
+        })
+      }).pipe(Effect.annotateSpans("tenant", "acme"), Effect.withSpan("request"), Effect.fork, Effect.flatMap((fiber) =>
+        Effect.zipRight(TestClock.adjust("1 second"), Fiber.join(fiber))
+      ))
+      const task = spanNamed(exporter, "WorkerPool.task", "outer-task")
+      const inside = spanNamed(exporter, "inside")
+      expect(inside.parentSpanContext?.spanId).toBe(task.spanContext().spanId)
+      expect(task.attributes).toMatchObject({ tenant: "acme", "task.outcome": "success" })
+      // the span ends once the fiber has ended, its interrupted child's finalizer (1 second) included
+      const durationMillis = task.duration[0] * 1000 + task.duration[1] / 1e6
+      expect(durationMillis).toBe(1000)
+    }).pipe(Effect.scoped, Effect.provide(tracing(exporter)))
+  })
+
+  it.effect("are not made when the submitter turned tracing off", () => {
+    const exporter = new InMemorySpanExporter()
+    return Effect.gen(function*() {
+      const pool = yield* WorkerPool.make({ workers: 1, name: "tracing-off" })
+      yield* pool.run({ id: "quiet", execute: Effect.void }).pipe(Effect.withTracerEnabled(false))
+      yield* pool.run({ id: "loud", execute: Effect.void })
+      const names = exporter.getFinishedSpans().map((span) => span.attributes["task.id"])
+      expect(names).toEqual(["loud"])
+    }).pipe(Effect.scoped, Effect.provide(tracing(exporter)))
+  })
 })
