@@ -523,4 +523,19 @@ describe("nothing of a submitter stays reachable", () => {
       yield* collectGarbage
       expect(weak.deref(), "the pool keeps the submitter's service reachable").toBeUndefined()
     }))
+
+  it.live("an idle pool that is still open keeps nothing of a submitter whose tasks have settled", () =>
+    Effect.gen(function*() {
+      const pool = yield* WorkerPool.make({ workers: 2 })
+      const weak = yield* withSubmitterOnlyService(
+        Effect.gen(function*() {
+          yield* pool.run({ id: "one", execute: greet })
+          yield* pool.runAll([{ id: "two", execute: greet }, { id: "three", execute: greet }])
+        })
+      )
+      yield* collectGarbage
+      expect(weak.deref(), "the open pool keeps the settled submitter's service reachable").toBeUndefined()
+      // the pool still works afterwards
+      expect(yield* pool.run({ id: "four", execute: Effect.succeed(4) })).toBe(4)
+    }).pipe(Effect.scoped))
 })
