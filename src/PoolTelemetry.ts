@@ -9,10 +9,7 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as Metrics from "@effect/opentelemetry/Metrics"
 import * as Otlp from "@effect/opentelemetry/Otlp"
-import * as Resource from "@effect/opentelemetry/Resource"
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -71,18 +68,35 @@ export const layerPrometheus = (options: PrometheusOptions = {}): Layer.Layer<ne
     host: options.host ?? "127.0.0.1",
     endpoint: options.endpoint ?? "/metrics"
   }
-  const exporter = Effect.tryPromise({
-    try: async () => {
-      const exporter = new PrometheusExporter({ ...config, preventServerStart: true })
-      await exporter.startServer()
-      return exporter
-    },
+  // Loaded here, not when this module loads: a user who exports over OTLP
+  // needs none of the OpenTelemetry SDK packages Prometheus needs.
+  const modules = Effect.tryPromise({
+    try: () =>
+      Promise.all([
+        import("@opentelemetry/exporter-prometheus"),
+        import("@effect/opentelemetry/Metrics"),
+        import("@effect/opentelemetry/Resource")
+      ]),
     catch: (cause) =>
-      new Error(`cannot serve Prometheus metrics on ${config.host}:${config.port}${config.endpoint}`, { cause })
+      new Error(
+        "PoolTelemetry.layerPrometheus needs @opentelemetry/exporter-prometheus and @effect/opentelemetry: " +
+          "npm install @opentelemetry/exporter-prometheus@^0.223 @effect/opentelemetry@^0.64",
+        { cause }
+      )
   })
-  return Layer.unwrapEffect(
-    Effect.map(exporter, (started) => Metrics.layer(() => started))
-  ).pipe(Layer.provide(Resource.layer({ serviceName: options.serviceName ?? "workerpool" })))
+  const started = Effect.flatMap(modules, ([{ PrometheusExporter }, Metrics, Resource]) =>
+    Effect.tryPromise({
+      try: async () => {
+        const exporter = new PrometheusExporter({ ...config, preventServerStart: true })
+        await exporter.startServer()
+        return Metrics.layer(() => exporter).pipe(
+          Layer.provide(Resource.layer({ serviceName: options.serviceName ?? "workerpool" }))
+        )
+      },
+      catch: (cause) =>
+        new Error(`cannot serve Prometheus metrics on ${config.host}:${config.port}${config.endpoint}`, { cause })
+    }))
+  return Layer.unwrapEffect(started)
 }
 
 /**
