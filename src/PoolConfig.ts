@@ -5,14 +5,14 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { decodeDurationInput, durationRule } from "./internal/duration.js"
+import { envText, fromVariable, readEnv } from "./internal/envConfig.js"
+import { DurationInput, IntegerAtLeast, PositiveDurationInput, RateLimitSchema, toConfigError, withRule } from "./internal/configSchema.js"
+import { nameRule } from "./internal/rules.js"
 import { PoolConfigError } from "./PoolError.js"
 
 /**
@@ -57,17 +57,114 @@ import { PoolConfigError } from "./PoolError.js"
  * @category models
  */
 export interface PoolConfig {
+  /**
+   * How many tasks run at once: the number of workers. An integer >= 1;
+   * default `10`. From the environment: `WORKER_POOL_WORKERS`.
+   *
+   * @since 0.1.0
+   */
   readonly workers?: number | undefined
+  /**
+   * How many accepted tasks may wait for a worker, not counting the running
+   * ones. An integer >= 0; default `100`. With `0` a submit waits until a
+   * worker takes its task. When the queue is full, `overflow` decides what
+   * `submit` does. From the environment: `WORKER_POOL_QUEUE_SIZE`.
+   *
+   * @since 0.1.0
+   */
   readonly queueSize?: number | undefined
+  /**
+   * How long a task may run before it is interrupted and settles with
+   * `TaskTimeoutError` (`phase: "running"`); a task's own `timeout`
+   * overrides it. A duration >= 0: a number is milliseconds, a string reads
+   * like `"5 seconds"`, or a `Duration`. Default: none (tasks may run for
+   * ever); `Infinity` also means none. From the environment:
+   * `WORKER_POOL_TASK_TIMEOUT` (`5 seconds`, `1500 millis`, or `1500` for
+   * milliseconds).
+   *
+   * @since 0.1.0
+   */
   readonly taskTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a graceful shutdown waits for queued tasks to run and running
+   * ones to finish; at the deadline running tasks are interrupted and queued
+   * ones settle with `PoolShutdownError`. A duration >= 0: a number is
+   * milliseconds, a string reads like `"30 seconds"`, or a `Duration`.
+   * Default: 30 seconds. From the environment:
+   * `WORKER_POOL_SHUTDOWN_TIMEOUT`.
+   *
+   * @since 0.1.0
+   */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
+  /**
+   * Whether the pool updates its Effect `Metric`s (tagged with the pool's
+   * `name`); `pool.metrics` is available either way. A boolean; default
+   * `true`. From the environment: `WORKER_POOL_ENABLE_METRICS` (`true`,
+   * `false`, `yes`, `no`, `on`, `off`, `1`, `0`).
+   *
+   * @since 0.1.0
+   */
   readonly enableMetrics?: boolean | undefined
+  /**
+   * The pool's name, shown in error messages and logs and used as the
+   * `pool` tag of its metrics and the `pool.name` attribute of its spans. A
+   * non-empty string without surrounding spaces; default `"default"`. From
+   * the environment: `WORKER_POOL_NAME`.
+   *
+   * @since 0.1.0
+   */
   readonly name?: string | undefined
+  /**
+   * Per-key concurrency limits: never more than `keyLimits[key]` tasks with
+   * that `task.key` run at once. A record of integers >= 1 (tasks); default:
+   * none (only `defaultKeyLimit` applies).
+   *
+   * @since 0.1.0
+   */
   readonly keyLimits?: Readonly<Record<string, number>> | undefined
+  /**
+   * The concurrency limit of every key not in `keyLimits`. An integer >= 1
+   * (tasks); default: none (keys are limited only by `workers`).
+   *
+   * @since 0.1.0
+   */
   readonly defaultKeyLimit?: number | undefined
+  /**
+   * Per-key rate limits: for `task.key`, at most `limit` task starts in any
+   * window of length `interval` (a sliding window). A record of
+   * {@link RateLimit}; default: none (no rate limit).
+   *
+   * @since 0.1.0
+   */
   readonly rateLimits?: Readonly<Record<string, RateLimit>> | undefined
+  /**
+   * Aging: a queued task counts one priority level higher for each interval
+   * it has waited, up to `Critical`. A duration > 0: a number is
+   * milliseconds, a string reads like `"1 second"`, or a `Duration`. Default:
+   * none (no aging).
+   *
+   * @since 0.1.0
+   */
   readonly agingInterval?: Duration.DurationInput | undefined
+  /**
+   * How long a task may wait in the queue: a task still queued this long
+   * after it was accepted settles with `TaskTimeoutError`
+   * (`phase: "queued"`) and never runs; a task's own `queueTimeout`
+   * overrides it. A duration >= 0: a number is milliseconds, a string reads
+   * like `"10 seconds"`, or a `Duration`. Default: none (tasks wait as long
+   * as it takes).
+   *
+   * @since 0.1.0
+   */
   readonly queueTimeout?: Duration.DurationInput | undefined
+  /**
+   * What `submit` does when the queue is full: `"backpressure"` (wait for
+   * room), `"reject"` or `"evict-lowest"`; see {@link OverflowPolicy}.
+   * Default `"backpressure"`. `pool.submit(task, { overflow })` overrides it
+   * for one call.
+   *
+   * @since 0.1.0
+   */
   readonly overflow?: OverflowPolicy | undefined
 }
 
@@ -79,7 +176,20 @@ export interface PoolConfig {
  * @category models
  */
 export interface RateLimit {
+  /**
+   * How many tasks of the key may start in one window. An integer >= 1
+   * (task starts); required, no default.
+   *
+   * @since 0.1.0
+   */
   readonly limit: number
+  /**
+   * The length of the sliding window. A duration > 0: a number is
+   * milliseconds, a string reads like `"1 second"`, or a `Duration`;
+   * required, no default.
+   *
+   * @since 0.1.0
+   */
   readonly interval: Duration.DurationInput
 }
 
@@ -96,7 +206,27 @@ export interface RateLimit {
  * @since 0.1.0
  * @category models
  */
-export type OverflowPolicy = "backpressure" | "reject" | "evict-lowest"
+export type OverflowPolicy =
+  /**
+   * Wait for room, interruptibly. The default.
+   *
+   * @since 0.1.0
+   */
+  | "backpressure"
+  /**
+   * Fail at once with `QueueFullError`.
+   *
+   * @since 0.1.0
+   */
+  | "reject"
+  /**
+   * Evict the newest queued task of the lowest effective priority strictly
+   * below the new task's (it settles with `QueueFullError`,
+   * `evicted: true`); with no such task, fail as `"reject"` does.
+   *
+   * @since 0.1.0
+   */
+  | "evict-lowest"
 
 /**
  * A validated configuration with every default filled in. `taskTimeout` is
@@ -106,17 +236,84 @@ export type OverflowPolicy = "backpressure" | "reject" | "evict-lowest"
  * @category models
  */
 export interface ResolvedPoolConfig {
+  /**
+   * How many tasks run at once. An integer >= 1; default `10`.
+   *
+   * @since 0.1.0
+   */
   readonly workers: number
+  /**
+   * How many accepted tasks may wait for a worker. An integer >= 0; default
+   * `100`.
+   *
+   * @since 0.1.0
+   */
   readonly queueSize: number
+  /**
+   * The default running-time limit of a task, a finite `Duration`;
+   * `undefined` (the default) when tasks have none.
+   *
+   * @since 0.1.0
+   */
   readonly taskTimeout: Duration.Duration | undefined
+  /**
+   * How long a graceful shutdown waits before it interrupts running tasks,
+   * a `Duration` (may be infinite). Default: 30 seconds.
+   *
+   * @since 0.1.0
+   */
   readonly shutdownTimeout: Duration.Duration
+  /**
+   * Whether the pool updates its Effect `Metric`s. Default `true`.
+   *
+   * @since 0.1.0
+   */
   readonly enableMetrics: boolean
+  /**
+   * The pool's name, a non-empty string. Default `"default"`.
+   *
+   * @since 0.1.0
+   */
   readonly name: string
+  /**
+   * Per-key concurrency limits (tasks). Default: `{}` (none).
+   *
+   * @since 0.1.0
+   */
   readonly keyLimits: Readonly<Record<string, number>>
+  /**
+   * The concurrency limit (tasks) of keys not in `keyLimits`; `undefined`
+   * (the default) when such keys are unlimited.
+   *
+   * @since 0.1.0
+   */
   readonly defaultKeyLimit: number | undefined
+  /**
+   * Per-key rate limits: at most `limit` starts per sliding window of
+   * length `interval` (a `Duration` > 0). Default: `{}` (none).
+   *
+   * @since 0.1.0
+   */
   readonly rateLimits: Readonly<Record<string, { readonly limit: number; readonly interval: Duration.Duration }>>
+  /**
+   * The aging interval, a finite `Duration` > 0; `undefined` (the default)
+   * when there is no aging.
+   *
+   * @since 0.1.0
+   */
   readonly agingInterval: Duration.Duration | undefined
+  /**
+   * The default queue deadline of a task, a finite `Duration`; `undefined`
+   * (the default) when tasks may wait as long as it takes.
+   *
+   * @since 0.1.0
+   */
   readonly queueTimeout: Duration.Duration | undefined
+  /**
+   * What `submit` does when the queue is full. Default `"backpressure"`.
+   *
+   * @since 0.1.0
+   */
   readonly overflow: OverflowPolicy
 }
 
@@ -135,36 +332,6 @@ export const defaults = {
   overflow: "backpressure"
 } as const
 
-const withRule = <S extends Schema.Schema.Any>(schema: S, rule: string): S =>
-  schema.annotations({ message: () => ({ message: rule, override: true }) }) as S
-
-const IntegerAtLeast = (min: number) =>
-  withRule(Schema.Int.pipe(Schema.greaterThanOrEqualTo(min)), `expected an integer >= ${min}`)
-
-const DurationInput = withRule(
-  Schema.transformOrFail(Schema.Unknown, Schema.DurationFromSelf, {
-    strict: true,
-    decode: (input, _, ast) => {
-      const duration = decodeDurationInput(input)
-      return duration === undefined
-        ? ParseResult.fail(new ParseResult.Type(ast, input, durationRule))
-        : ParseResult.succeed(duration)
-    },
-    encode: ParseResult.succeed
-  }),
-  durationRule
-)
-
-const PositiveDurationInput = withRule(
-  DurationInput.pipe(Schema.filter((duration) => Duration.greaterThan(duration, Duration.zero))),
-  "expected a positive duration: milliseconds as a number, or a string such as \"5 seconds\""
-)
-
-const RateLimitSchema = Schema.Struct({
-  limit: IntegerAtLeast(1),
-  interval: PositiveDurationInput
-})
-
 /**
  * The schema that validates pool options and fills in defaults.
  *
@@ -179,7 +346,7 @@ export const PoolConfigSchema = Schema.Struct({
   enableMetrics: Schema.optionalWith(withRule(Schema.Boolean, "expected a boolean"), {
     default: () => defaults.enableMetrics
   }),
-  name: Schema.optionalWith(withRule(Schema.NonEmptyTrimmedString, "expected a non-empty string"), {
+  name: Schema.optionalWith(withRule(Schema.NonEmptyTrimmedString, nameRule), {
     default: () => defaults.name
   }),
   keyLimits: Schema.optionalWith(Schema.Record({ key: Schema.String, value: IntegerAtLeast(1) }), {
@@ -205,27 +372,9 @@ const decodeOptions = Schema.decodeUnknownEither(PoolConfigSchema, {
   onExcessProperty: "error"
 })
 
-const knownFields = Object.keys(PoolConfigSchema.fields).join(", ")
-
 /** An infinite timeout is no timeout. */
 const finite = (duration: Duration.Duration | undefined) =>
   duration !== undefined && Duration.isFinite(duration) ? duration : undefined
-
-const toConfigError = (input: unknown, error: ParseResult.ParseError): PoolConfigError => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const path = issue?.path ?? []
-  if (path.length === 0) {
-    return new PoolConfigError({ field: "options", value: input, rule: "expected an object of pool options" })
-  }
-  const field = path.map(String).join(".")
-  const value = path.reduce<unknown>((at, step) => (at as Record<PropertyKey, unknown> | undefined)?.[step], input)
-  const rule = issue?._tag !== "Unexpected"
-    ? issue!.message
-    : path.length === 1
-    ? `unknown option; the options are ${knownFields}`
-    : "unknown field"
-  return new PoolConfigError({ field, value, rule })
-}
 
 /**
  * Validates pool options and fills in defaults, failing with a
@@ -247,7 +396,7 @@ const toConfigError = (input: unknown, error: ParseResult.ParseError): PoolConfi
  */
 export const resolve = (options: PoolConfig | undefined = {}): Effect.Effect<ResolvedPoolConfig, PoolConfigError> =>
   Either.match(decodeOptions(options), {
-    onLeft: (error) => Effect.fail(toConfigError(options, error)),
+    onLeft: (error) => Effect.fail(toConfigError(options, error, Object.keys(PoolConfigSchema.fields))),
     onRight: (decoded) =>
       Effect.succeed({
         workers: decoded.workers,
@@ -268,37 +417,42 @@ export const resolve = (options: PoolConfig | undefined = {}): Effect.Effect<Res
 /**
  * Pool options read with Effect's `Config` from `WORKER_POOL_WORKERS`,
  * `WORKER_POOL_QUEUE_SIZE`, `WORKER_POOL_TASK_TIMEOUT`,
- * `WORKER_POOL_SHUTDOWN_TIMEOUT` (durations as `Config.duration` reads them,
- * such as `5 seconds` or `1500 millis`), `WORKER_POOL_ENABLE_METRICS` and
- * `WORKER_POOL_NAME`. Unset variables are left out, so they take the
- * defaults (the schema treats `undefined` as unset); unreadable ones fail with a `ConfigError`.
+ * `WORKER_POOL_SHUTDOWN_TIMEOUT`, `WORKER_POOL_ENABLE_METRICS` and
+ * `WORKER_POOL_NAME`, each read into the value its option takes in code: a
+ * duration is a number of milliseconds (`1500`) or a string such as
+ * `5 seconds` or `1500 millis`. Unset variables are left out, so they take
+ * the defaults; text that cannot be read (`abc` for a number, `soon` for a
+ * duration, an empty value for a number, duration or boolean) fails with a
+ * `ConfigError` naming the variable and the text.
+ *
+ * The options are not validated yet: {@link resolveFromEnv} validates them
+ * and names the variable of an invalid value.
  *
  * @since 0.1.0
  * @category config
  */
-export const fromEnv: Config.Config<PoolConfig> = Config.all({
-  workers: Config.option(Config.integer("WORKER_POOL_WORKERS")),
-  queueSize: Config.option(Config.integer("WORKER_POOL_QUEUE_SIZE")),
-  taskTimeout: Config.option(Config.duration("WORKER_POOL_TASK_TIMEOUT")),
-  shutdownTimeout: Config.option(Config.duration("WORKER_POOL_SHUTDOWN_TIMEOUT")),
-  enableMetrics: Config.option(Config.boolean("WORKER_POOL_ENABLE_METRICS")),
-  name: Config.option(Config.string("WORKER_POOL_NAME"))
-}).pipe(
-  Config.map((options): PoolConfig => ({
-    workers: Option.getOrUndefined(options.workers),
-    queueSize: Option.getOrUndefined(options.queueSize),
-    taskTimeout: Option.getOrUndefined(options.taskTimeout),
-    shutdownTimeout: Option.getOrUndefined(options.shutdownTimeout),
-    enableMetrics: Option.getOrUndefined(options.enableMetrics),
-    name: Option.getOrUndefined(options.name)
-  }))
-)
+export const fromEnv: Config.Config<PoolConfig> = Config.mapOrFail(envText, readEnv)
 
 /**
- * Reads the options from the environment and validates them.
+ * Reads the options from the environment (see {@link fromEnv}) and
+ * validates them exactly as {@link resolve} validates options given in
+ * code. Unset variables take the defaults. Text that cannot be read fails
+ * with a `ConfigError`; a value that breaks its option's rule (`0` workers,
+ * a negative duration such as `-1 seconds`, an empty name) fails with a
+ * `PoolConfigError` whose `field` is the option, whose `value` is the text
+ * as set and whose message names the variable, for example
+ * `invalid pool option "taskTimeout" = "-1 seconds": expected a non-negative
+ * duration: ... (read from the environment variable WORKER_POOL_TASK_TIMEOUT)`.
  *
  * @since 0.1.0
  * @category config
  */
 export const resolveFromEnv: Effect.Effect<ResolvedPoolConfig, PoolConfigError | ConfigError.ConfigError> =
-  Effect.flatMap(fromEnv, resolve)
+  Effect.flatMap(
+    envText,
+    (text): Effect.Effect<ResolvedPoolConfig, PoolConfigError | ConfigError.ConfigError> =>
+      Either.match(readEnv(text), {
+        onLeft: Effect.fail,
+        onRight: (options) => Effect.mapError(resolve(options), fromVariable(text))
+      })
+  )
