@@ -9,22 +9,10 @@ import type { Priority } from "./Priority.js"
 import type { TaskResult } from "./TaskResult.js"
 
 /**
- * A unit of work: an id, the effect to run, and optionally a callback, a
- * priority and a timeout.
- *
- * - `execute` runs on a worker, with the submitter's services, log
- *   annotations and tracer.
- * - `callback` runs exactly once with the task's result, whatever the
- *   outcome (cancelled and shut-down tasks included), before the task's
- *   handle resolves. Its failures are logged and counted, never propagated.
- * - `priority` defaults to `Priority.Normal`.
- * - `timeout` bounds the running time (not the time spent queued) and
- *   overrides the pool's `taskTimeout`; `Infinity` means no timeout.
- * - `key` groups tasks (for example by provider) for the pool's per-key
- *   concurrency limits, rate limits and `pauseKey`.
- * - `queueTimeout` bounds the time spent queued, counted from acceptance,
- *   and overrides the pool's `queueTimeout`: a task still queued then
- *   settles with `TaskTimeoutError` (`phase: "queued"`) and never runs.
+ * A unit of work: an id and the effect to run, and optionally a callback, a
+ * priority, a running-time timeout, a key and a queue deadline. Each field
+ * is documented below; a task with a field it does not have (a misspelt
+ * `priorty`, say) or a malformed one fails `submit` with `InvalidTaskError`.
  *
  * @example
  * ```ts
@@ -35,7 +23,10 @@ import type { TaskResult } from "./TaskResult.js"
  *   id: "summarize-1",
  *   execute: Effect.succeed("summary"),
  *   priority: Priority.High,
- *   timeout: "30 seconds"
+ *   timeout: "30 seconds",
+ *   key: "openai",
+ *   queueTimeout: "2 minutes",
+ *   callback: (result) => Effect.log(`${result.taskId} took ${result.duration.toString()}`)
  * }
  * ```
  *
@@ -43,12 +34,83 @@ import type { TaskResult } from "./TaskResult.js"
  * @category models
  */
 export interface Task<A, E = never, R = never> {
+  /**
+   * Names the task in its result, its handle, its errors and its span
+   * (`task.id`). A non-empty string, unique among the tasks in the pool
+   * (queued, running, or waiting to enter): a second task with the id of
+   * one still there fails `submit` with `InvalidTaskError`. Once a task has
+   * settled, its id may be used again.
+   *
+   * @since 0.1.0
+   */
   readonly id: string
+
+  /**
+   * The effect to run. It runs on a fiber of its own, forked from the
+   * submitter as `Effect.fork` would fork it: with the submitter's services,
+   * fiber refs, log annotations, tracer and runtime flags. Its value, typed
+   * failure, defect or interruption becomes the task's result; the worker
+   * goes on either way.
+   *
+   * @since 0.1.0
+   */
   readonly execute: Effect.Effect<A, E, R>
+
+  /**
+   * Runs exactly once with the task's result, whatever the outcome
+   * (cancelled, evicted, expired and shut-down tasks included), on a fiber
+   * of its own with the submitter's services, before the task's handle
+   * resolves. The task keeps its worker until its callback has ended. A
+   * callback that fails or throws is logged and counted in
+   * `metrics.callbackFailures`, and never changes the result. Default: none.
+   *
+   * @since 0.1.0
+   */
   readonly callback?: Callback<A, E, R> | undefined
+
+  /**
+   * The task's priority level, an integer from `Priority.Low` (0) to
+   * `Priority.Critical` (3). A free worker takes the oldest task of the
+   * highest non-empty level (the pool's `agingInterval`, when set, lifts
+   * tasks that have waited). Default: `Priority.Normal` (1).
+   *
+   * @since 0.1.0
+   */
   readonly priority?: Priority | undefined
+
+  /**
+   * The longest the task may run, counted from the moment it starts on a
+   * worker (the time spent queued does not count; see `queueTimeout`). At
+   * the deadline the task is interrupted and, once its finalizers have run,
+   * settles with `TaskTimeoutError` (`phase: "running"`). A `DurationInput`
+   * (milliseconds as a number, a string such as `"30 seconds"`, or a
+   * `Duration`) >= 0; `Infinity` means no timeout. Default: the pool's
+   * `taskTimeout` (none unless set), which this overrides.
+   *
+   * @since 0.1.0
+   */
   readonly timeout?: Duration.DurationInput | undefined
+
+  /**
+   * Groups tasks (for example by LLM provider) for the pool's per-key
+   * scheduling: `keyLimits` and `defaultKeyLimit` (concurrency), `rateLimits`
+   * (starts per window), `pauseKey`, and the per-key figures in
+   * `metrics.keys`. A non-empty string. Default: none (the task is subject
+   * to no per-key limit).
+   *
+   * @since 0.1.0
+   */
   readonly key?: string | undefined
+
+  /**
+   * The longest the task may wait in the queue, counted from the moment the
+   * pool accepted it. A task still queued then settles with
+   * `TaskTimeoutError` (`phase: "queued"`) and never runs. A `DurationInput`
+   * >= 0; `Infinity` means no deadline. Default: the pool's `queueTimeout`
+   * (none unless set), which this overrides.
+   *
+   * @since 0.1.0
+   */
   readonly queueTimeout?: Duration.DurationInput | undefined
 }
 

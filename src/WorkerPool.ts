@@ -40,7 +40,22 @@ import type { TaskResult } from "./TaskResult.js"
  */
 export interface WorkerPoolService {
   /**
-   * The validated configuration the pool runs with.
+   * The configuration the pool runs with: the options it was made with,
+   * validated, with every default filled in (`workers` 10, `queueSize` 100,
+   * `shutdownTimeout` 30 seconds, `enableMetrics` true, `name` `"default"`,
+   * `overflow` `"backpressure"`, `keyLimits` and `rateLimits` empty).
+   * Durations are `Duration`s; `taskTimeout`, `queueTimeout`,
+   * `agingInterval` and `defaultKeyLimit` are `undefined` when not set, and
+   * so is a timeout or aging interval given as `Infinity`. It is what the
+   * pool was made with; it never changes.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * yield* Effect.log(`pool ${pool.config.name}: ${pool.config.workers} workers, queue of ${pool.config.queueSize}`)
+   * ```
+   *
+   * @since 0.1.0
    */
   readonly config: PoolConfig.ResolvedPoolConfig
 
@@ -51,10 +66,40 @@ export interface WorkerPoolService {
    * (backpressure), interruptibly, and a submitter interrupted while waiting
    * enqueues nothing; `"reject"` and `"evict-lowest"` fail with
    * `QueueFullError` when they cannot make room. Fails with
-   * `InvalidTaskError` for a malformed task and `PoolShutdownError` once the
-   * pool is shutting down.
+   * `InvalidTaskError` for a malformed task (or an id already in the pool)
+   * and `PoolShutdownError` once the pool is shutting down.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const handle = yield* pool.submit({ id: "summarize", execute: Effect.succeed("a summary"), priority: Priority.High })
+   * const summary = yield* handle.join
+   * // with a full queue, refuse at once instead of waiting
+   * const other = yield* pool.submit({ id: "other", execute: Effect.succeed(1) }, { overflow: "reject" })
+   * ```
+   *
+   * @since 0.1.0
    */
   submit<A, E, R>(task: Task<A, E, R>): Effect.Effect<TaskHandle<A, E>, PoolShutdownError | InvalidTaskError, R>
+  /**
+   * Hands a task to the pool and returns its handle once the pool has
+   * accepted it, following `options.overflow` (default: the pool's
+   * `overflow` policy) when the queue is full: `"backpressure"` waits for
+   * room, `"reject"` and `"evict-lowest"` fail with `QueueFullError` when
+   * they cannot make room. Fails with `InvalidTaskError` for a malformed
+   * task or options, and `PoolShutdownError` once the pool is shutting down.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const handle = yield* pool.submit(
+   *   { id: "urgent", execute: Effect.succeed(1), priority: Priority.Critical },
+   *   { overflow: "evict-lowest" }
+   * )
+   * ```
+   *
+   * @since 0.1.0
+   */
   submit<A, E, R>(
     task: Task<A, E, R>,
     options: SubmitOptions
@@ -62,15 +107,40 @@ export interface WorkerPoolService {
 
   /**
    * Like `submit`, but fails at once with `QueueFullError` when the queue is
-   * full instead of waiting.
+   * full instead of waiting (the `"reject"` policy, whatever the pool's
+   * `overflow` option). The refusal is counted in `metrics.tasksRejected`.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const accepted = yield* pool.trySubmit({ id: "optional", execute: Effect.succeed(1) }).pipe(
+   *   Effect.as(true),
+   *   Effect.catchTag("QueueFullError", () => Effect.succeed(false))
+   * )
+   * ```
+   *
+   * @since 0.1.0
    */
   trySubmit<A, E, R>(
     task: Task<A, E, R>
   ): Effect.Effect<TaskHandle<A, E>, QueueFullError | PoolShutdownError | InvalidTaskError, R>
 
   /**
-   * Submits a task and waits for its value. Interrupting the caller cancels
+   * Submits a task and waits for its value: `submit` (waiting for room when
+   * the queue is full, whatever the pool's `overflow` policy) followed by
+   * `join`. It fails as the task failed (its typed error,
+   * `TaskTimeoutError`, `PoolShutdownError`, or `QueueFullError` when
+   * another submission evicted it from the queue), or with
+   * `InvalidTaskError` for a malformed task. Interrupting the caller cancels
    * the task.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const answer = yield* pool.run({ id: "ask", execute: Effect.succeed(42), timeout: "10 seconds" })
+   * ```
+   *
+   * @since 0.1.0
    */
   run<A, E, R>(
     task: Task<A, E, R>
@@ -87,6 +157,19 @@ export interface WorkerPoolService {
    * refused because the pool shut down is emitted as a result failed with
    * `PoolShutdownError`. Ending the stream early cancels the batch's tasks
    * still in the pool.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const checks = Array.from({ length: 10_000 }, (_, n) => ({ id: `check-${n}`, execute: Effect.succeed(n % 7 !== 0) }))
+   * const passed = yield* pool.submitBatch(checks).pipe(
+   *   Stream.filter(TaskResult.isSuccess),
+   *   Stream.filter((result) => result.exit.value),
+   *   Stream.runCount
+   * )
+   * ```
+   *
+   * @since 0.1.0
    */
   submitBatch<T extends Task.Any>(
     tasks: Iterable<T>
@@ -97,7 +180,19 @@ export interface WorkerPoolService {
    * validated before any is submitted: one malformed task fails the call and
    * nothing runs. A task refused because the pool shut down meanwhile
    * appears as a result failed with `PoolShutdownError`. Interrupting the
-   * caller cancels the tasks.
+   * caller cancels the tasks. Two tasks of one batch may not share an id.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const results = yield* pool.runAll([
+   *   { id: "a", execute: Effect.succeed(1) },
+   *   { id: "b", execute: Effect.succeed(2) }
+   * ])
+   * const values = results.filter(TaskResult.isSuccess).map((result) => result.exit.value) // [1, 2]
+   * ```
+   *
+   * @since 0.1.0
    */
   runAll<T extends Task.Any>(
     tasks: Iterable<T>
@@ -108,18 +203,52 @@ export interface WorkerPoolService {
    * with Retry-After from that provider: its queued tasks stay queued (their
    * queue deadlines still run) and start once the pause ends; running ones
    * go on; other keys are not affected. A longer pause already in force is
-   * kept. Fails with `InvalidTaskError` for an empty key or an invalid
-   * duration.
+   * kept. `duration` is a `DurationInput` >= 0 (milliseconds as a number,
+   * a string such as `"30 seconds"`, or a `Duration`; `Infinity` pauses until
+   * `resumeKey`), counted from now on the pool's `Clock`. Fails with `InvalidTaskError` for an empty key or an
+   * invalid duration.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * // the provider answered 429 with Retry-After: 30
+   * yield* pool.pauseKey("openai", "30 seconds")
+   * ```
+   *
+   * @since 0.1.0
    */
   pauseKey(key: string, duration: Duration.DurationInput): Effect.Effect<void, InvalidTaskError>
 
   /**
-   * Ends a pause of `key` at once.
+   * Ends a pause of `key` at once: its queued tasks may start again. Does
+   * nothing for a key that is not paused. Fails with `InvalidTaskError` for
+   * an empty key.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * yield* pool.pauseKey("openai", "1 minute")
+   * // the provider is back sooner than expected
+   * yield* pool.resumeKey("openai")
+   * ```
+   *
+   * @since 0.1.0
    */
   resumeKey(key: string): Effect.Effect<void, InvalidTaskError>
 
   /**
-   * A snapshot of the pool's counters and current load.
+   * A snapshot of the pool's counters and current load (see
+   * {@link PoolMetrics}), taken when it runs. It is kept whether or not
+   * `enableMetrics` is on.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const metrics = yield* pool.metrics
+   * yield* Effect.log(`${metrics.running} running, ${metrics.queued} queued, ${metrics.tasksTimedOut} timed out`)
+   * ```
+   *
+   * @since 0.1.0
    */
   readonly metrics: Effect.Effect<PoolMetrics>
 
@@ -129,19 +258,42 @@ export interface WorkerPoolService {
    * and running ones finish, within `shutdownTimeout`. At the deadline
    * running tasks are interrupted and queued ones settle with
    * `PoolShutdownError`. Returns once every accepted task has settled.
-   * Idempotent: later calls wait for the same shutdown.
+   * Idempotent: later calls wait for the same shutdown. Closing the scope
+   * of `WorkerPool.make`, or releasing `WorkerPool.layer`, runs it too.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool.make({ workers: 2, shutdownTimeout: "5 seconds" })
+   * yield* pool.submit({ id: "job", execute: Effect.sleep("10 millis") })
+   * yield* pool.shutdown // waits for "job"
+   * ```
+   *
+   * @since 0.1.0
    */
   readonly shutdown: Effect.Effect<void>
 }
 
 /**
- * Options of one submission.
+ * Options of one submission, the second argument of `pool.submit`.
+ *
+ * @example
+ * ```ts
+ * const handle = yield* pool.submit({ id: "a", execute: Effect.succeed(1) }, { overflow: "reject" })
+ * ```
  *
  * @since 0.1.0
  * @category models
  */
 export interface SubmitOptions {
-  /** Overrides the pool's `overflow` policy for this submission. */
+  /**
+   * What to do when the queue is full, for this submission only:
+   * `"backpressure"` (wait for room), `"reject"` (fail with
+   * `QueueFullError`) or `"evict-lowest"` (evict a queued task of lower
+   * priority, else fail with `QueueFullError`). Default: the pool's
+   * `overflow` option (itself `"backpressure"` by default).
+   *
+   * @since 0.1.0
+   */
   readonly overflow?: OverflowPolicy | undefined
 }
 
@@ -278,7 +430,24 @@ export class WorkerPool extends Context.Tag("@helixagent/concurrency/WorkerPool"
 
   /**
    * A layer that provides a pool made with these options, shut down
-   * gracefully when the layer is released.
+   * gracefully when the layer is released. Fails to build with
+   * `PoolConfigError` when an option is invalid.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { WorkerPool } from "@helixagent/concurrency"
+   *
+   * const program = Effect.gen(function*() {
+   *   const pool = yield* WorkerPool
+   *   return yield* pool.run({ id: "a", execute: Effect.succeed(42) })
+   * })
+   *
+   * program.pipe(
+   *   Effect.provide(WorkerPool.layer({ workers: 4, queueSize: 100, taskTimeout: "1 minute" })),
+   *   Effect.runPromise
+   * )
+   * ```
    *
    * @since 0.1.0
    */
@@ -292,6 +461,17 @@ export class WorkerPool extends Context.Tag("@helixagent/concurrency/WorkerPool"
    * `WORKER_POOL_ENABLE_METRICS` and `WORKER_POOL_NAME`. Unset variables
    * take the defaults; unreadable values fail with `ConfigError`, invalid
    * ones with `PoolConfigError`.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { WorkerPool } from "@helixagent/concurrency"
+   *
+   * declare const program: Effect.Effect<void, never, WorkerPool>
+   *
+   * // WORKER_POOL_WORKERS=8 WORKER_POOL_TASK_TIMEOUT="30 seconds" node main.js
+   * program.pipe(Effect.provide(WorkerPool.layerConfig()), Effect.runPromise)
+   * ```
    *
    * @since 0.1.0
    */
