@@ -61,38 +61,22 @@ export interface WorkerPoolService {
 
   /**
    * Hands a task to the pool and returns its handle once the pool has
-   * accepted it. When the queue is full it follows the pool's `overflow`
-   * policy, or `options.overflow`: by default it waits for room
-   * (backpressure), interruptibly, and a submitter interrupted while waiting
+   * accepted it. When the queue is full it follows `options.overflow`, or
+   * else the pool's `overflow` policy: `"backpressure"` (the default) waits
+   * for room, interruptibly, and a submitter interrupted while waiting
    * enqueues nothing; `"reject"` and `"evict-lowest"` fail with
-   * `QueueFullError` when they cannot make room. Fails with
-   * `InvalidTaskError` for a malformed task (or an id already in the pool)
-   * and `PoolShutdownError` once the pool is shutting down.
+   * `QueueFullError` when they cannot make room (so with the default policy
+   * and no options, `QueueFullError` never happens). Fails with
+   * `InvalidTaskError` for a malformed task or options (or an id already in
+   * the pool) and `PoolShutdownError` once the pool is shutting down.
    *
    * @example
    * ```ts
    * const pool = yield* WorkerPool
    * const handle = yield* pool.submit({ id: "summarize", execute: Effect.succeed("a summary"), priority: Priority.High })
    * const summary = yield* handle.join
-   * // with a full queue, refuse at once instead of waiting
-   * const other = yield* pool.submit({ id: "other", execute: Effect.succeed(1) }, { overflow: "reject" })
-   * ```
-   *
-   * @since 0.1.0
-   */
-  submit<A, E, R>(task: Task<A, E, R>): Effect.Effect<TaskHandle<A, E>, PoolShutdownError | InvalidTaskError, R>
-  /**
-   * Hands a task to the pool and returns its handle once the pool has
-   * accepted it, following `options.overflow` (default: the pool's
-   * `overflow` policy) when the queue is full: `"backpressure"` waits for
-   * room, `"reject"` and `"evict-lowest"` fail with `QueueFullError` when
-   * they cannot make room. Fails with `InvalidTaskError` for a malformed
-   * task or options, and `PoolShutdownError` once the pool is shutting down.
-   *
-   * @example
-   * ```ts
-   * const pool = yield* WorkerPool
-   * const handle = yield* pool.submit(
+   * // with a full queue, make room by evicting a queued task of lower priority
+   * const urgent = yield* pool.submit(
    *   { id: "urgent", execute: Effect.succeed(1), priority: Priority.Critical },
    *   { overflow: "evict-lowest" }
    * )
@@ -102,7 +86,7 @@ export interface WorkerPoolService {
    */
   submit<A, E, R>(
     task: Task<A, E, R>,
-    options: SubmitOptions
+    options?: SubmitOptions
   ): Effect.Effect<TaskHandle<A, E>, QueueFullError | PoolShutdownError | InvalidTaskError, R>
 
   /**
@@ -144,7 +128,7 @@ export interface WorkerPoolService {
    */
   run<A, E, R>(
     task: Task<A, E, R>
-  ): Effect.Effect<A, E | TaskTimeoutError | PoolShutdownError | InvalidTaskError, R>
+  ): Effect.Effect<A, E | TaskTimeoutError | PoolShutdownError | QueueFullError | InvalidTaskError, R>
 
   /**
    * Runs tasks and emits their results in the order they complete. The
