@@ -4,8 +4,21 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
+
+/**
+ * `Data.TaggedError(tag)` for the fields `F`, with its constructor's type
+ * written out: the package's declarations then name only
+ * `Cause.YieldableError`, which every effect 3 release has, and not the
+ * helper types of the release the package was built with (`VoidIfEmpty`
+ * since 3.20). The assertion restates, for `F`, the type `Data.TaggedError`
+ * has; TypeScript cannot check it while `F` is generic.
+ */
+const TaggedError = <F extends object>() =>
+<Tag extends string>(tag: Tag): new(args: F) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<F> =>
+  Data.TaggedError(tag) as unknown as new(args: F) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<F>
 
 const show = (value: unknown): string => {
   if (typeof value === "string") return JSON.stringify(value)
@@ -40,7 +53,7 @@ const show = (value: unknown): string => {
  * @since 0.1.0
  * @category errors
  */
-export class PoolConfigError extends Data.TaggedError("PoolConfigError")<{
+export class PoolConfigError extends TaggedError<{
   /**
    * The invalid option, as a dotted path for a nested one (`workers`,
    * `keyLimits.openai`, `rateLimits.openai.interval`), or `options` when the
@@ -61,7 +74,7 @@ export class PoolConfigError extends Data.TaggedError("PoolConfigError")<{
    * @since 0.1.0
    */
   readonly rule: string
-}> {
+}>()("PoolConfigError") {
   override get message(): string {
     return `invalid pool option "${this.field}" = ${show(this.value)}: ${this.rule}`
   }
@@ -90,7 +103,7 @@ export class PoolConfigError extends Data.TaggedError("PoolConfigError")<{
  * @since 0.1.0
  * @category errors
  */
-export class PoolShutdownError extends Data.TaggedError("PoolShutdownError")<{
+export class PoolShutdownError extends TaggedError<{
   /**
    * The `name` of the pool (`"default"` unless the pool was given one).
    *
@@ -103,7 +116,7 @@ export class PoolShutdownError extends Data.TaggedError("PoolShutdownError")<{
    * @since 0.1.0
    */
   readonly taskId: string
-}> {
+}>()("PoolShutdownError") {
   override get message(): string {
     return `pool "${this.pool}" is shut down: task "${this.taskId}" was not run`
   }
@@ -133,7 +146,7 @@ export class PoolShutdownError extends Data.TaggedError("PoolShutdownError")<{
  * @since 0.1.0
  * @category errors
  */
-export class QueueFullError extends Data.TaggedError("QueueFullError")<{
+export class QueueFullError extends TaggedError<{
   /**
    * The `name` of the pool (`"default"` unless the pool was given one).
    *
@@ -160,7 +173,7 @@ export class QueueFullError extends Data.TaggedError("QueueFullError")<{
    * @since 0.1.0
    */
   readonly evicted: boolean
-}> {
+}>()("QueueFullError") {
   constructor(args: {
     /** The `name` of the pool. */
     readonly pool: string
@@ -206,7 +219,7 @@ export class QueueFullError extends Data.TaggedError("QueueFullError")<{
  * @since 0.1.0
  * @category errors
  */
-export class TaskTimeoutError extends Data.TaggedError("TaskTimeoutError")<{
+export class TaskTimeoutError extends TaggedError<{
   /**
    * The `id` of the task that ran out of time.
    *
@@ -230,7 +243,7 @@ export class TaskTimeoutError extends Data.TaggedError("TaskTimeoutError")<{
    * @since 0.1.0
    */
   readonly phase: "queued" | "running"
-}> {
+}>()("TaskTimeoutError") {
   constructor(args: {
     /** The `id` of the task. */
     readonly taskId: string
@@ -273,7 +286,7 @@ export class TaskTimeoutError extends Data.TaggedError("TaskTimeoutError")<{
  * @since 0.1.0
  * @category errors
  */
-export class InvalidTaskError extends Data.TaggedError("InvalidTaskError")<{
+export class InvalidTaskError extends TaggedError<{
   /**
    * The `id` of the task, or `undefined` when the id itself is invalid, the
    * task is not an object, or the error comes from `pauseKey` or
@@ -305,7 +318,7 @@ export class InvalidTaskError extends Data.TaggedError("InvalidTaskError")<{
    * @since 0.1.0
    */
   readonly reason: string
-}> {
+}>()("InvalidTaskError") {
   override get message(): string {
     const task = this.taskId === undefined ? "task" : `task "${this.taskId}"`
     return `invalid ${task}: field "${this.field}" = ${show(this.value)}: ${this.reason}`
