@@ -1,6 +1,17 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const source = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // The examples import the package by its name, as a user would; here it resolves to the
+    // sources (as tsconfig.json's `paths` does for tsc and tsx), so no build is needed.
+    alias: [
+      { find: /^@helixagent\/concurrency$/, replacement: source("index.ts") },
+      { find: /^@helixagent\/concurrency\/telemetry$/, replacement: source("telemetry.ts") }
+    ]
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,

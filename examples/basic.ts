@@ -2,7 +2,8 @@
  * The pool as a layer: submit tasks, await their handles, run one for its value.
  */
 import { Effect } from "effect"
-import { Priority, WorkerPool } from "../src/index.js"
+import { pathToFileURL } from "node:url"
+import { Priority, WorkerPool } from "@helixagent/concurrency"
 
 const program = Effect.gen(function*() {
   const pool = yield* WorkerPool
@@ -22,7 +23,9 @@ const program = Effect.gen(function*() {
   return answer
 })
 
-program.pipe(
-  Effect.provide(WorkerPool.layer({ workers: 4, queueSize: 100, taskTimeout: "1 minute" })),
-  Effect.runPromise
-).then(console.log)
+export const main = program.pipe(
+  Effect.provide(WorkerPool.layer({ workers: 4, queueSize: 100, taskTimeout: "1 minute" }))
+)
+
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) Effect.runPromise(main).then(console.log)

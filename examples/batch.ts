@@ -3,7 +3,8 @@
  * lazily as the pool has room; `runAll` returns them in input order.
  */
 import { Effect, Stream } from "effect"
-import { type Task, TaskResult, WorkerPool } from "../src/index.js"
+import { pathToFileURL } from "node:url"
+import { type Task, TaskResult, WorkerPool } from "@helixagent/concurrency"
 
 const verify = (n: number): Task<number> => ({
   id: `verify-${n}`,
@@ -27,4 +28,7 @@ const program = Effect.gen(function*() {
   return { passed, firstIds: inOrder.map((result) => result.taskId) }
 })
 
-program.pipe(Effect.provide(WorkerPool.layer({ workers: 8, queueSize: 32 })), Effect.runPromise).then(console.log)
+export const main = program.pipe(Effect.provide(WorkerPool.layer({ workers: 8, queueSize: 32 })))
+
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) Effect.runPromise(main).then(console.log)

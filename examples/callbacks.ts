@@ -3,7 +3,8 @@
  * its result, and a failing task never disturbs the others.
  */
 import { Data, Effect, Exit } from "effect"
-import { type TaskResult, WorkerPool } from "../src/index.js"
+import { pathToFileURL } from "node:url"
+import { type TaskResult, WorkerPool } from "@helixagent/concurrency"
 
 class RateLimited extends Data.TaggedError("RateLimited")<{ readonly retryAfter: number }> {}
 
@@ -30,4 +31,7 @@ const program = Effect.gen(function*() {
   return retryAfter
 })
 
-program.pipe(Effect.provide(WorkerPool.layer({ workers: 2 })), Effect.runPromise).then(console.log)
+export const main = program.pipe(Effect.provide(WorkerPool.layer({ workers: 2 })))
+
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) Effect.runPromise(main).then(console.log)

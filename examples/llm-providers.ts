@@ -7,7 +7,8 @@
  *   npx tsx examples/llm-providers.ts
  */
 import { Data, Duration, Effect, Exit, Random, Stream } from "effect"
-import { Priority, type Task, TaskResult, WorkerPool } from "../src/index.js"
+import { pathToFileURL } from "node:url"
+import { Priority, type Task, TaskResult, WorkerPool } from "@helixagent/concurrency"
 
 class RateLimited extends Data.TaggedError("RateLimited")<{
   readonly provider: string
@@ -83,4 +84,7 @@ const llmPool = WorkerPool.layer({
   queueTimeout: "10 seconds"
 })
 
-program.pipe(Effect.provide(llmPool), Effect.runPromise).then((summary) => console.log(summary))
+export const main = program.pipe(Effect.provide(llmPool))
+
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) Effect.runPromise(main).then((summary) => console.log(summary))

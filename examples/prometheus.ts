@@ -1,15 +1,17 @@
 /**
  * A pool under a steady mixed workload, its metrics served for Prometheus on
- * http://127.0.0.1:9464/metrics. Runs until interrupted (Ctrl-C), or for
- * `DURATION` (an Effect duration such as "30 seconds") when set.
+ * http://127.0.0.1:9464/metrics (or the port in `PORT`). Runs until
+ * interrupted (Ctrl-C), or for `DURATION` (an Effect duration such as
+ * "30 seconds") when set.
  *
  *   npx tsx examples/prometheus.ts
  *   curl -s 127.0.0.1:9464/metrics | grep workerpool_
  */
-import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer, Option, Random, Schedule } from "effect"
-import { Priority, WorkerPool } from "../src/index.js"
-import { PoolTelemetry } from "../src/telemetry.js"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Config, type Duration, Effect, Layer, Option, Random, Schedule } from "effect"
+import { pathToFileURL } from "node:url"
+import { Priority, WorkerPool } from "@helixagent/concurrency"
+import { PoolTelemetry } from "@helixagent/concurrency/telemetry"
 
 /** One simulated call: mostly quick successes, some failures and defects, a few that hang past their timeout. */
 const call = Effect.gen(function*() {
@@ -22,28 +24,36 @@ const call = Effect.gen(function*() {
   return latency
 })
 
-const workload = Effect.gen(function*() {
-  const pool = yield* WorkerPool
-  let n = 0
-  const submitOne = Effect.gen(function*() {
-    const priority = (yield* Random.nextIntBetween(0, 4)) as Priority
-    yield* pool.submit({ id: `call-${n++}`, execute: call, priority, timeout: "1 second" })
+const workload = (port: number) =>
+  Effect.gen(function*() {
+    const pool = yield* WorkerPool
+    let n = 0
+    const submitOne = Effect.gen(function*() {
+      const priority = (yield* Random.nextIntBetween(0, 4)) as Priority
+      yield* pool.submit({ id: `call-${n++}`, execute: call, priority, timeout: "1 second" })
+    })
+    yield* Effect.log(`serving metrics on http://127.0.0.1:${port}/metrics`)
+    yield* submitOne.pipe(Effect.repeat(Schedule.spaced("20 millis")))
   })
-  yield* Effect.log("serving metrics on http://127.0.0.1:9464/metrics")
-  yield* submitOne.pipe(Effect.repeat(Schedule.spaced("20 millis")))
-})
 
-const layer = Layer.merge(
-  WorkerPool.layer({ workers: 8, queueSize: 50, name: "example" }),
-  PoolTelemetry.layerPrometheus({ port: 9464, host: "127.0.0.1" })
-)
+const layer = (port: number) =>
+  Layer.merge(
+    WorkerPool.layer({ workers: 8, queueSize: 50, name: "example" }),
+    PoolTelemetry.layerPrometheus({ port, host: "127.0.0.1" })
+  )
 
-const program = Effect.gen(function*() {
+/** The workload, its metrics served on `port`, until interrupted or for `duration`. */
+export const serve = (port: number, duration: Option.Option<Duration.Duration>) =>
+  Option.match(duration, {
+    onNone: () => workload(port),
+    onSome: (limit) => Effect.timeoutOption(workload(port), limit)
+  }).pipe(Effect.asVoid, Effect.provide(layer(port)))
+
+export const main = Effect.gen(function*() {
   const duration = yield* Config.option(Config.duration("DURATION"))
-  return yield* Option.match(duration, {
-    onNone: () => workload,
-    onSome: (limit) => Effect.timeoutOption(workload, limit)
-  })
+  const port = yield* Config.integer("PORT").pipe(Config.withDefault(9464))
+  return yield* serve(port, duration)
 })
 
-program.pipe(Effect.provide(layer), NodeRuntime.runMain)
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) NodeRuntime.runMain(main)

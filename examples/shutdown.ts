@@ -3,7 +3,8 @@
  * running tasks finish within `shutdownTimeout`; afterwards nothing is accepted.
  */
 import { Effect } from "effect"
-import { PoolShutdownError, WorkerPool } from "../src/index.js"
+import { pathToFileURL } from "node:url"
+import { PoolShutdownError, WorkerPool } from "@helixagent/concurrency"
 
 const program = Effect.gen(function*() {
   const pool = yield* WorkerPool.make({ workers: 2, shutdownTimeout: "5 seconds", name: "jobs" })
@@ -16,4 +17,7 @@ const program = Effect.gen(function*() {
   return { refused: refused instanceof PoolShutdownError, completed: metrics.tasksCompleted }
 })
 
-Effect.scoped(program).pipe(Effect.runPromise).then(console.log)
+export const main = Effect.scoped(program)
+
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) Effect.runPromise(main).then(console.log)

@@ -6,8 +6,9 @@ import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus"
 import { BatchSpanProcessor, ConsoleSpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer } from "effect"
-import { WorkerPool } from "../src/index.js"
-import { PoolTelemetry } from "../src/telemetry.js"
+import { pathToFileURL } from "node:url"
+import { WorkerPool } from "@helixagent/concurrency"
+import { PoolTelemetry } from "@helixagent/concurrency/telemetry"
 
 // Prometheus scrapes http://127.0.0.1:9464/metrics
 export const withPrometheus = Layer.merge(
@@ -34,3 +35,6 @@ const program = Effect.gen(function*() {
 }).pipe(Effect.withSpan("request"))
 
 export const main = program.pipe(Effect.provide(WorkerPool.layer({ name: "llm" })), Effect.provide(Telemetry))
+
+// Run when executed directly, not when imported (by the tests).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) Effect.runPromise(main).then(console.log)
