@@ -21,7 +21,8 @@ const text = await Effect.runPromise(
     Effect.provide(Layer.merge(WorkerPool.layer({ workers: 2, name: "consumer" }), PoolTelemetry.layerPrometheus({ port })))
   )
 )
-if (!text.includes(`workerpool_tasks_submitted_total{pool="consumer"} 3`)) {
-  throw new Error(`/metrics lacks the pool's counter:\n${text.slice(0, 2000)}`)
+const counter = /^workerpool_tasks_submitted_total\{[^}]*pool="consumer"[^}]*\} (\S+)$/m.exec(text)
+if (!text.includes("# TYPE workerpool_tasks_submitted_total counter") || counter?.[1] !== "3") {
+  throw new Error(`/metrics lacks the pool's counter of 3 submitted tasks:\n${text}`)
 }
 console.log("Prometheus endpoint serves the pool's metrics")
