@@ -10,4 +10,4 @@ export const integerRule = (min: number): string => `expected an integer >= ${mi
  *
  * @internal
  */
-export const nameRule = "expected a non-empty string"
+export const nameRule = "expected a non-empty string without surrounding spaces"
