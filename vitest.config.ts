@@ -9,7 +9,9 @@ export default defineConfig({
     // sources (as tsconfig.json's `paths` does for tsc and tsx), so no build is needed.
     alias: [
       { find: /^@helixagent\/concurrency$/, replacement: source("index.ts") },
-      { find: /^@helixagent\/concurrency\/telemetry$/, replacement: source("telemetry.ts") }
+      { find: /^@helixagent\/concurrency\/telemetry$/, replacement: source("telemetry.ts") },
+      { find: /^@helixagent\/concurrency\/threads$/, replacement: source("threads.ts") },
+      { find: /^@helixagent\/concurrency\/cluster$/, replacement: source("cluster.ts") }
     ]
   },
   test: {
