@@ -75,6 +75,7 @@ export class PoolConfigError extends TaggedError<{
    */
   readonly rule: string
 }>()("PoolConfigError") {
+  /** A sentence naming what went wrong and the values involved, for logs. */
   override get message(): string {
     return `invalid pool option "${this.field}" = ${show(this.value)}: ${this.rule}`
   }
@@ -117,6 +118,7 @@ export class PoolShutdownError extends TaggedError<{
    */
   readonly taskId: string
 }>()("PoolShutdownError") {
+  /** A sentence naming what went wrong and the values involved, for logs. */
   override get message(): string {
     return `pool "${this.pool}" is shut down: task "${this.taskId}" was not run`
   }
@@ -187,6 +189,7 @@ export class QueueFullError extends TaggedError<{
     super({ ...args, evicted: args.evicted ?? false })
   }
 
+  /** A sentence naming what went wrong and the values involved, for logs. */
   override get message(): string {
     return this.evicted
       ? `pool "${this.pool}" queue is full (queueSize ${this.queueSize}): task "${this.taskId}" was evicted for a task of higher priority`
@@ -255,6 +258,7 @@ export class TaskTimeoutError extends TaggedError<{
     super({ ...args, phase: args.phase ?? "running" })
   }
 
+  /** A sentence naming what went wrong and the values involved, for logs. */
   override get message(): string {
     return this.phase === "queued"
       ? `task "${this.taskId}" waited in the queue past its deadline of ${Duration.format(this.timeout)}`
@@ -319,6 +323,7 @@ export class InvalidTaskError extends TaggedError<{
    */
   readonly reason: string
 }>()("InvalidTaskError") {
+  /** A sentence naming what went wrong and the values involved, for logs. */
   override get message(): string {
     const task = this.taskId === undefined ? "task" : `task "${this.taskId}"`
     return `invalid ${task}: field "${this.field}" = ${show(this.value)}: ${this.reason}`

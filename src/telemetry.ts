@@ -5,4 +5,15 @@
  *
  * @since 0.1.0
  */
-export * as PoolTelemetry from "./PoolTelemetry.js"
+import * as PoolTelemetry from "./PoolTelemetry.js"
+
+export {
+  /**
+   * Layers that export the pool's metrics and spans:
+   * `PoolTelemetry.layerOtlp` (OTLP over HTTP) and
+   * `PoolTelemetry.layerPrometheus` (a scrape endpoint).
+   *
+   * @since 0.1.0
+   */
+  PoolTelemetry
+}
