@@ -9,6 +9,7 @@ import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { envText, fromVariable, readEnv } from "./internal/envConfig.js"
 import { DurationInput, IntegerAtLeast, PositiveDurationInput, RateLimitSchema, toConfigError, withRule } from "./internal/configSchema.js"
@@ -32,6 +33,9 @@ import { PoolConfigError } from "./PoolError.js"
  * | `agingInterval` | duration > 0 | none (no aging) |
  * | `queueTimeout` | duration >= 0 | none |
  * | `overflow` | `"backpressure"`, `"reject"`, `"evict-lowest"` | `"backpressure"` |
+ * | `retry` | a `Schedule` | none (no retries) |
+ * | `callbackTimeout` | duration >= 0 | 10 seconds |
+ * | `eventBufferSize` | integer >= 1 | 1,024 |
  *
  * - `keyLimits` and `defaultKeyLimit`: never more than that many tasks of
  *   one `task.key` run at once.
@@ -166,6 +170,39 @@ export interface PoolConfig {
    * @since 0.1.0
    */
   readonly overflow?: OverflowPolicy | undefined
+  /**
+   * The retry schedule of tasks that set no `retry` of their own (see
+   * `Task.retry`): its input is the error that ended an attempt, the task's
+   * typed failure or `TaskTimeoutError`. Default: none (no task is retried).
+   *
+   * @example
+   * ```ts
+   * const options: PoolConfig = {
+   *   retry: Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+   * }
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * How long a task's callback may run: a callback still running then is
+   * interrupted and counted in `metrics.callbackFailures`, so that a stuck
+   * callback cannot hold a worker, a `cancel` or a shutdown. A duration >= 0
+   * (a number is milliseconds); `Infinity` means no limit. Default: 10
+   * seconds.
+   *
+   * @since 0.1.0
+   */
+  readonly callbackTimeout?: Duration.DurationInput | undefined
+  /**
+   * How many events each subscriber of `pool.events` may have waiting: when
+   * its buffer is full the oldest events are dropped and the subscriber
+   * next receives `EventsDropped`. An integer >= 1; default 1,024.
+   *
+   * @since 0.1.0
+   */
+  readonly eventBufferSize?: number | undefined
 }
 
 /**
@@ -315,6 +352,27 @@ export interface ResolvedPoolConfig {
    * @since 0.1.0
    */
   readonly overflow: OverflowPolicy
+  /**
+   * The retry schedule of tasks that set none; `undefined` (the default)
+   * when tasks are not retried.
+   *
+   * @since 0.1.0
+   */
+  readonly retry: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * How long a callback may run, a finite `Duration`; `undefined` when
+   * callbacks have no limit. Default 10 seconds.
+   *
+   * @since 0.1.0
+   */
+  readonly callbackTimeout: Duration.Duration | undefined
+  /**
+   * How many events each subscriber of `pool.events` may have waiting.
+   * Default 1,024.
+   *
+   * @since 0.1.0
+   */
+  readonly eventBufferSize: number
 }
 
 /**
@@ -329,7 +387,9 @@ export const defaults = {
   shutdownTimeout: Duration.seconds(30),
   enableMetrics: true,
   name: "default",
-  overflow: "backpressure"
+  overflow: "backpressure",
+  callbackTimeout: Duration.seconds(10),
+  eventBufferSize: 1024
 } as const
 
 /**
@@ -364,7 +424,12 @@ export const PoolConfigSchema = Schema.Struct({
       'expected "backpressure", "reject" or "evict-lowest"'
     ),
     { default: () => defaults.overflow }
-  )
+  ),
+  retry: Schema.optional(
+    withRule(Schema.declare((input): input is Schedule.Schedule<unknown, unknown> => Schedule.isSchedule(input)), "expected a Schedule")
+  ),
+  callbackTimeout: Schema.optionalWith(DurationInput, { default: () => defaults.callbackTimeout }),
+  eventBufferSize: Schema.optionalWith(IntegerAtLeast(1), { default: () => defaults.eventBufferSize })
 })
 
 const decodeOptions = Schema.decodeUnknownEither(PoolConfigSchema, {
@@ -410,7 +475,10 @@ export const resolve = (options: PoolConfig | undefined = {}): Effect.Effect<Res
         rateLimits: decoded.rateLimits,
         agingInterval: finite(decoded.agingInterval),
         queueTimeout: finite(decoded.queueTimeout),
-        overflow: decoded.overflow
+        overflow: decoded.overflow,
+        retry: decoded.retry,
+        callbackTimeout: finite(decoded.callbackTimeout),
+        eventBufferSize: decoded.eventBufferSize
       })
   })
 

@@ -115,6 +115,16 @@ export interface PoolMetrics {
   readonly callbackFailures: number
 
   /**
+   * Retries: attempts that ran after a task's first, because its `retry`
+   * schedule went on after a failure. A retried task counts once in
+   * `tasksCompleted`, `tasksFailed` or `tasksCancelled`, with its last
+   * outcome.
+   *
+   * @since 0.1.0
+   */
+  readonly tasksRetried: number
+
+  /**
    * Running time (see `TaskResult.duration`) summed over the tasks that
    * completed or failed, measured on the pool's `Clock`. Cancelled tasks are
    * left out. `Duration.zero` until one has.
@@ -143,7 +153,8 @@ export interface PoolMetrics {
 
   /**
    * Tasks occupying a worker now: starting, running, or running their
-   * callback (at most `workers`).
+   * callback (at most `workers`). A task that waits on another task of its
+   * own pool gives its worker back meanwhile and is not counted.
    *
    * @since 0.1.0
    */
@@ -156,6 +167,22 @@ export interface PoolMetrics {
    * @since 0.1.0
    */
   readonly keys: Readonly<Record<string, KeyMetrics>>
+
+  /**
+   * Whether the pool is paused (`pool.pause`): no task starts until
+   * `pool.resume`.
+   *
+   * @since 0.1.0
+   */
+  readonly paused: boolean
+
+  /**
+   * The concurrency bound now: the `workers` option, or the last
+   * `pool.resize`.
+   *
+   * @since 0.1.0
+   */
+  readonly workers: number
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Schedule from "effect/Schedule"
+import type { TaskTimeoutError } from "./PoolError.js"
 import type { Priority } from "./Priority.js"
 import type { TaskResult } from "./TaskResult.js"
 
@@ -112,6 +114,31 @@ export interface Task<A, E = never, R = never> {
    * @since 0.1.0
    */
   readonly queueTimeout?: Duration.DurationInput | undefined
+
+  /**
+   * Retries after a failed attempt, as long as the schedule goes on. The
+   * schedule's input is the error that ended the attempt: the task's typed
+   * failure, or `TaskTimeoutError` when its running-time timeout ended it.
+   * Defects, interruptions, cancellation, shutdown, eviction and queue
+   * deadlines are never retried. Between attempts the task holds no worker:
+   * it waits out the schedule's delay, then goes back into the queue at its
+   * priority and key, ahead of the tasks of its level accepted after it.
+   * Each attempt has its own running-time timeout and span; the callback
+   * runs once, after the last attempt. Default: the pool's `retry` (none
+   * unless set), which this replaces.
+   *
+   * @example
+   * ```ts
+   * const task: Task<string, Error> = {
+   *   id: "ask",
+   *   execute: callProvider,
+   *   retry: Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+   * }
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly retry?: Schedule.Schedule<unknown, E | TaskTimeoutError> | undefined
 }
 
 /**
@@ -137,7 +164,7 @@ export declare namespace Task {
    *
    * @since 0.1.0
    */
-  export type Any = Task<any, any, any>
+  export type Any = Task<any, any, any> | Task<any, never, any>
   /**
    * The success type of a task.
    *

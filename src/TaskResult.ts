@@ -78,7 +78,8 @@ export interface TaskResult<A, E = never> {
   /**
    * Running time: from the moment the task started on a worker until its
    * fiber ended (its finalizers and the fibers it forked done), measured on
-   * the pool's `Clock`. It does not include the time spent queued nor the
+   * the pool's `Clock`, summed over its attempts when it was retried. It
+   * does not include the time spent queued, between attempts, nor the
    * callback. `Duration.zero` for a task that never ran (cancelled, evicted,
    * expired or shut down while queued).
    *
@@ -90,12 +91,23 @@ export interface TaskResult<A, E = never> {
    * Time spent queued: from the moment the pool accepted the task until it
    * started on a worker, or until it settled if it never ran, measured on
    * the pool's `Clock`. A submitter waiting for room (backpressure) has not
-   * been accepted yet, so that wait is not included. `Duration.zero` for a
-   * task that started at once.
+   * been accepted yet, so that wait is not included. A retried task's waits
+   * in the queue before each attempt are summed (the delays between
+   * attempts are not waits in the queue). `Duration.zero` for a task that
+   * started at once.
    *
    * @since 0.1.0
    */
   readonly waitTime: Duration.Duration
+
+  /**
+   * How many attempts ran: 1 for a task that ran once, more when its
+   * `retry` schedule ran it again, 0 for a task that never ran (cancelled,
+   * evicted, expired or shut down while queued).
+   *
+   * @since 0.1.0
+   */
+  readonly attempts: number
 }
 
 /**

@@ -14,22 +14,26 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as Batch from "./internal/batch.js"
+import { EventHub } from "./internal/events.js"
 import * as Instruments from "./internal/instruments.js"
 import { PoolCore } from "./internal/pool.js"
 import { PoolStats } from "./internal/stats.js"
 import * as PoolConfig from "./PoolConfig.js"
 import { decodeDurationInput, durationRule } from "./internal/duration.js"
+import { integerRule } from "./internal/rules.js"
 import type { OverflowPolicy } from "./PoolConfig.js"
 import {
   InvalidTaskError,
-  type PoolConfigError,
+  PoolConfigError,
   type PoolShutdownError,
   type QueueFullError,
   type TaskTimeoutError
 } from "./PoolError.js"
+import type { PoolEvent } from "./PoolEvent.js"
 import type { PoolMetrics } from "./PoolMetrics.js"
 import type { Task } from "./Task.js"
 import type { TaskHandle } from "./TaskHandle.js"
+import type { TaskInfo } from "./TaskInfo.js"
 import type { TaskResult } from "./TaskResult.js"
 
 /**
@@ -255,6 +259,106 @@ export interface WorkerPoolService {
    * @since 0.1.0
    */
   readonly shutdown: Effect.Effect<void>
+
+  /**
+   * Cancels the task with this id, wherever it is (queued, running, or
+   * waiting for its next attempt), exactly as its handle's `cancel` would,
+   * and returns `true` once it has settled. Returns `false` when no task of
+   * that id is in the pool (never accepted, already settled, or a
+   * submitter still waiting for room).
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * yield* pool.submit({ id: "report-42", execute: buildReport })
+   * // the user closed the page
+   * const cancelled = yield* pool.cancel("report-42")
+   * ```
+   *
+   * @since 0.1.0
+   */
+  cancel(taskId: string): Effect.Effect<boolean>
+
+  /**
+   * Pauses the pool: no task starts until `resume`; running tasks go on;
+   * submissions are accepted while there is queue room, then wait (or
+   * follow the overflow policy) as usual; queue deadlines still run.
+   * `metrics.paused` tells. A shutdown resumes the pool, so that queued
+   * tasks run within `shutdownTimeout`. Pausing a paused pool does nothing.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * yield* pool.pause // maintenance window
+   * yield* pool.resume
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly pause: Effect.Effect<void>
+
+  /**
+   * Ends a pause: queued tasks start again as workers are free. Does
+   * nothing when the pool is not paused.
+   *
+   * @since 0.1.0
+   */
+  readonly resume: Effect.Effect<void>
+
+  /**
+   * Sets how many tasks may run at once while the pool runs. Growing starts
+   * queued tasks at once; shrinking interrupts nothing: running tasks
+   * finish, and no task starts until fewer than the new bound run.
+   * `metrics.workers` is the bound now (`config.workers` stays what the
+   * pool was made with). Fails with `PoolConfigError` (field `workers`)
+   * unless `workers` is an integer >= 1.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * yield* pool.resize(32) // the provider raised our quota
+   * ```
+   *
+   * @since 0.1.0
+   */
+  resize(workers: number): Effect.Effect<void, PoolConfigError>
+
+  /**
+   * A snapshot of every task in the pool (see {@link TaskInfo}): the queued
+   * ones first, in the order they would start if every key were free now,
+   * then the running, retrying and callback ones in acceptance order.
+   * Submitters still waiting for room are not listed.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * const stuck = (yield* pool.tasks).filter((task) => Duration.greaterThan(task.runTime, "1 minute"))
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly tasks: Effect.Effect<ReadonlyArray<TaskInfo>>
+
+  /**
+   * The pool's events (see {@link PoolEvent}), from the moment the stream
+   * starts; it ends after `ShutdownCompleted`. Each subscriber has a buffer
+   * of `eventBufferSize` events of its own: a slow subscriber never slows
+   * the pool or the others; when its buffer is full its oldest events are
+   * dropped and it next receives `EventsDropped` with their count. With no
+   * subscriber, the pool makes no events.
+   *
+   * @example
+   * ```ts
+   * const pool = yield* WorkerPool
+   * yield* pool.events.pipe(
+   *   Stream.runForEach((event) => Effect.log(event._tag)),
+   *   Effect.forkScoped
+   * )
+   * ```
+   *
+   * @since 0.1.0
+   */
+  readonly events: Stream.Stream<PoolEvent>
 }
 
 /**
@@ -339,7 +443,8 @@ const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<Work
     const runtime = yield* Effect.runtime<never>()
     const shutdownDone = yield* Deferred.make<void>()
     const stats = new PoolStats(config.enableMetrics ? Instruments.make(config.name) : undefined, config.workers)
-    const core = new PoolCore(config, clock, runtime, stats, shutdownDone)
+    const hub = new EventHub(config.eventBufferSize, () => clock.unsafeCurrentTimeMillis())
+    const core = new PoolCore(config, clock, runtime, stats, hub, shutdownDone)
     yield* Effect.addFinalizer(() => core.shutdown)
     const service: WorkerPoolService = {
       config,
@@ -372,7 +477,16 @@ const fromResolved = (config: PoolConfig.ResolvedPoolConfig): Effect.Effect<Work
       runAll: (tasks) => Batch.runAll(core, tasks),
       submitBatch: (tasks) => Batch.submitBatch(core, tasks),
       metrics: core.metrics,
-      shutdown: core.shutdown
+      shutdown: core.shutdown,
+      cancel: (taskId) => core.cancelById(taskId),
+      pause: Effect.sync(() => core.pause()),
+      resume: Effect.sync(() => core.resume()),
+      resize: (workers) =>
+        Number.isInteger(workers) && workers >= 1
+          ? Effect.sync(() => core.resize(workers))
+          : Effect.fail(new PoolConfigError({ field: "workers", value: workers, rule: integerRule(1) })),
+      tasks: core.tasksSnapshot,
+      events: hub.stream
     }
     return service
   })

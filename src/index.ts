@@ -103,6 +103,38 @@ export type {
 
 export {
   /**
+   * One event of a pool's `events` stream: a union of tagged values, each
+   * with `_tag` and `timestamp`; the value `PoolEvent` holds the
+   * constructors and the guards `PoolEvent.$is` / `PoolEvent.$match`.
+   *
+   * @since 0.1.0
+   */
+  PoolEvent,
+  /**
+   * How a task ended, as the `TaskSettled` event reports it.
+   *
+   * @since 0.1.0
+   */
+  type TaskOutcome
+} from "./PoolEvent.js"
+
+export type {
+  /**
+   * One task in `pool.tasks`, the snapshot of the tasks in a pool.
+   *
+   * @since 0.1.0
+   */
+  TaskInfo,
+  /**
+   * Where a task is: `"queued"`, `"running"`, `"retrying"` or `"callback"`.
+   *
+   * @since 0.1.0
+   */
+  TaskState
+} from "./TaskInfo.js"
+
+export {
+  /**
    * A submitted task, or an argument of a pool method, is malformed.
    *
    * @since 0.1.0

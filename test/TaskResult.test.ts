@@ -140,7 +140,7 @@ describe("TaskResult.isSuccess / isFailure", () => {
     }))
 
   it("work on results made by hand", () => {
-    const base = { priority: Priority.Normal, duration: Duration.millis(5), waitTime: Duration.zero }
+    const base = { priority: Priority.Normal, duration: Duration.millis(5), waitTime: Duration.zero, attempts: 1 }
     const results: ReadonlyArray<TaskResult<string, Boom>> = [
       { ...base, taskId: "a", exit: Exit.succeed("x") },
       { ...base, taskId: "b", exit: Exit.fail(new Boom({ n: 2 })) },

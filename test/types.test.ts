@@ -33,7 +33,8 @@ const result = <A>(taskId: string, exit: Exit.Exit<A, Errors>): TaskResult<A, Bo
   priority: Priority.Normal,
   exit,
   duration: Duration.millis(5),
-  waitTime: Duration.zero
+  waitTime: Duration.zero,
+  attempts: 1
 })
 
 const results: ReadonlyArray<TaskResult<number, Boom>> = [

@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Chunk from "effect/Chunk"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { InvalidTaskError, type PoolShutdownError } from "../PoolError.js"
 import * as Priority from "../Priority.js"
@@ -14,7 +15,7 @@ import { duplicateId, validateTask, type ValidTask } from "./validateTask.js"
 
 /** The result of a task the pool refused because it was shutting down. */
 const refused = (task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownError): AnyResult =>
-  new Result(task.id, task.priority, Exit.fail(error), 0, 0)
+  new Result(task.id, task.priority, Exit.fail(error), 0, 0, 0)
 
 /**
  * Validates every task, then submits them in order (waiting for room as
@@ -26,7 +27,7 @@ const refused = (task: Pick<ValidTask, "id" | "priority">, error: PoolShutdownEr
  */
 export const runAll = (
   pool: PoolCore,
-  tasks: Iterable<Task<any, any, any>>
+  tasks: Iterable<Task.Any>
 ): Effect.Effect<ReadonlyArray<AnyResult>, InvalidTaskError, any> =>
   Effect.withFiberRuntime((fiber, status) => {
     const valid: Array<ValidTask> = []
@@ -100,7 +101,7 @@ const runValid = (
       return Effect.void
     }
     return submitFrom(0).pipe(
-      Effect.zipRight(restore(allSettled)),
+      Effect.zipRight(restore(pool.lendWhile(allSettled))),
       Effect.onError(() =>
         Effect.withFiberRuntime((fiber) => {
           pool.cancelAll(accepted, fiber.id())
@@ -123,7 +124,7 @@ const runValid = (
  */
 export const submitBatch = (
   pool: PoolCore,
-  tasks: Iterable<Task<any, any, any>>
+  tasks: Iterable<Task.Any>
 ): Stream.Stream<AnyResult, InvalidTaskError, any> =>
   Stream.unwrapScoped(Effect.withFiberRuntime((fiber, status) => {
     // The batch's tasks share one origin: the consumer's runtime as it was when the stream started.
@@ -149,7 +150,7 @@ export const submitBatch = (
           wakeProducer = () => resume(Effect.void)
         })
       )
-      const submitOne = (task: Task<any, any, any>) =>
+      const submitOne = (task: Task.Any) =>
         Effect.zipRight(
           roomForOne,
           Effect.suspend(() => {
@@ -200,11 +201,18 @@ export const submitBatch = (
         ),
         Effect.forkScoped
       )
-      return Mailbox.toStream(results).pipe(
-        Stream.mapChunks((chunk) => {
+      // A pull that has to wait is a wait on the pool (see `PoolCore.lendWhile`).
+      const takeAll = results.takeAll
+      const pull = Effect.suspend(() =>
+        Option.getOrElse(results.unsafeSize(), () => 0) > 0 ? takeAll : pool.lendWhile(takeAll)
+      ).pipe(
+        Effect.mapError(Option.some),
+        Effect.flatMap(([chunk, done]) => {
+          if (done && Chunk.isEmpty(chunk)) return Effect.fail(Option.none())
           release(Chunk.size(chunk))
-          return chunk
+          return Effect.succeed(chunk)
         })
       )
+      return Stream.repeatEffectChunkOption(pull)
     })
   }))

@@ -35,6 +35,26 @@ export class Fifo<T extends Linked<T, P, N>, P extends string, N extends string>
     this.size++
   }
 
+  /**
+   * Inserts an item where `before` says it belongs: ahead of the first item
+   * from the tail back for which `before(item, other)` no longer holds. A
+   * list kept in some order stays in it; pushing is this with an item that
+   * belongs last.
+   */
+  insertOrdered(item: T, before: (item: T, other: T) => boolean): void {
+    const { next, prev } = this.names
+    let after = this.tail
+    while (after !== undefined && before(item, after)) after = after[prev]
+    if (after === this.tail) return this.push(item)
+    const following = after === undefined ? this.head! : after[next]!
+    ;(item as Linked<T, P, N>)[prev] = after
+    ;(item as Linked<T, P, N>)[next] = following
+    ;(following as Linked<T, P, N>)[prev] = item
+    if (after === undefined) this.head = item
+    else (after as Linked<T, P, N>)[next] = item
+    this.size++
+  }
+
   /** Removes an item that is in this list. */
   remove(item: T): void {
     const { next: nextName, prev: prevName } = this.names

@@ -65,6 +65,7 @@ export interface Instruments {
   readonly evicted: ReadonlyArray<Instrument>
   readonly expired: ReadonlyArray<Instrument>
   readonly callbackFailures: Instrument
+  readonly retries: ReadonlyArray<Instrument>
   readonly duration: ReadonlyArray<Record<Outcome, Instrument>>
   readonly wait: ReadonlyArray<Instrument>
   readonly queueDepth: ReadonlyArray<Instrument>
@@ -89,6 +90,7 @@ export const names = {
   expired: "workerpool_tasks_expired",
   rejected: "workerpool_tasks_rejected",
   callbackFailures: "workerpool_callback_failures",
+  retries: "workerpool_task_retries",
   duration: "workerpool_task_duration_seconds",
   wait: "workerpool_task_wait_seconds",
   queueDepth: "workerpool_queue_depth",
@@ -136,6 +138,7 @@ export const make = (pool: string): Instruments => {
     evicted: perPriority(counter(names.evicted)),
     expired: perPriority(counter(names.expired)),
     callbackFailures: bind(counter(names.callbackFailures)),
+    retries: perPriority(counter(names.retries)),
     duration: priorities.map((priority) => {
       const byPriority = MetricKey.tagged(histogram(names.duration), "priority", Priority.label(priority))
       return Object.fromEntries(

@@ -20,7 +20,8 @@ export class Result<A, E> implements TaskResult<A, E> {
     readonly priority: Priority,
     readonly exit: Exit.Exit<A, E | TaskTimeoutError | PoolShutdownError>,
     private readonly ranMillis: number,
-    private readonly waitedMillis: number
+    private readonly waitedMillis: number,
+    readonly attempts: number
   ) {}
 
   get duration(): Duration.Duration {

@@ -102,6 +102,8 @@ export class KeyState<T> {
   }
 }
 
+const acceptedBefore = <T extends { readonly seq: number }>(item: T, other: T): boolean => item.seq < other.seq
+
 const keyLinks = { prev: "keyPrev", next: "keyNext" } as const
 const queueLinks = { prev: "queuePrev", next: "queueNext" } as const
 
@@ -189,6 +191,45 @@ export class Scheduler<T extends Schedulable<T>> {
     this.byLevel[item.level]!.push(item)
     this.size++
     this.refreshLevel(key, item.level, now)
+  }
+
+  /**
+   * Queues a task that was queued before (a retry): at its place in
+   * acceptance order, ahead of the tasks of its level accepted after it.
+   */
+  requeue(item: T, now: number): void {
+    const key = item.keyState
+    key.lists[item.level]!.insertOrdered(item, acceptedBefore)
+    key.queued++
+    this.byLevel[item.level]!.insertOrdered(item, acceptedBefore)
+    this.size++
+    this.refreshLevel(key, item.level, now)
+  }
+
+  /** The effective level of the task `take` would pick now, or -1 when none may start. */
+  peekLevel(now: number): number {
+    let best = -1
+    for (let level = this.ready.length - 1; level >= 0; level--) {
+      const key = this.ready[level]!.peek()
+      if (key === undefined) continue
+      const effective = this.effectiveLevel(key.head(level)!, now)
+      if (effective > best) best = effective
+      if (this.options.agingMillis === undefined) break
+    }
+    return best
+  }
+
+  /**
+   * Every queued task, in the order they would start if every key were
+   * free now: highest effective level first, then oldest first.
+   */
+  queuedInStartOrder(now: number): Array<T> {
+    const queued: Array<T> = []
+    for (const list of this.byLevel) {
+      for (let item = list.head; item !== undefined; item = item.queueNext) queued.push(item)
+    }
+    const levels = new Map(queued.map((item) => [item, this.effectiveLevel(item, now)]))
+    return queued.sort((a, b) => levels.get(b)! - levels.get(a)! || a.seq - b.seq)
   }
 
   /** Removes a queued task (cancelled, evicted or expired). */

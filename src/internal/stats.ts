@@ -4,7 +4,6 @@ import type { Priority } from "../Priority.js"
 import { type Instruments, type KeyInstruments, makeForKey, type RejectReason } from "./instruments.js"
 import type { Outcome } from "./outcome.js"
 
-
 /**
  * The pool's counters: the snapshot that `metrics` returns, always kept, and
  * the Effect `Metric`s, updated only when the pool has instruments
@@ -22,12 +21,13 @@ export class PoolStats {
   private expired = 0
   private rejected = 0
   private callbackFailures = 0
+  private retried = 0
   private finishedMillis = 0
   private readonly keyInstruments = new Map<string, KeyInstruments>()
 
   constructor(
     private readonly instruments: Instruments | undefined,
-    private readonly workers: number
+    private workers: number
   ) {
     instruments?.workers.update(workers)
     instruments?.running.update(0)
@@ -49,7 +49,18 @@ export class PoolStats {
     this.instruments?.wait[priority]!.update(waitedMillis / 1000)
   }
 
-  /** A task that ran has finished its run. */
+  /** One attempt of a task has ended: its running time, by outcome. */
+  onAttempt(priority: Priority, outcome: Outcome, ranMillis: number): void {
+    this.instruments?.duration[priority]![outcome].update(ranMillis / 1000)
+  }
+
+  /** A failed attempt will be followed by another. */
+  onRetried(priority: Priority): void {
+    this.retried++
+    this.instruments?.retries[priority]!.update(1)
+  }
+
+  /** A task that ran has finished its last attempt, after `ranMillis` of running in all. */
   onFinished(priority: Priority, outcome: Outcome, ranMillis: number): void {
     const instruments = this.instruments
     if (outcome === "success") {
@@ -68,7 +79,6 @@ export class PoolStats {
       this.finishedMillis += ranMillis
       instruments?.failed[priority]!.update(1)
     }
-    instruments?.duration[priority]![outcome].update(ranMillis / 1000)
   }
 
   /** A task settled without running: cancelled while queued, or shut down. */
@@ -116,13 +126,20 @@ export class PoolStats {
     this.instruments?.queueDepth[priority]!.update(depth)
   }
 
+  /** The concurrency bound changed (`pool.resize`). */
+  onResized(workers: number, running: number): void {
+    this.workers = workers
+    this.instruments?.workers.update(workers)
+    this.onRunning(running)
+  }
+
   onRunning(running: number): void {
     if (this.instruments === undefined) return
     this.instruments.running.update(running)
     this.instruments.utilization.update(running / this.workers)
   }
 
-  snapshot(queued: number, running: number, keys: Record<string, KeyMetrics>): PoolMetrics {
+  snapshot(queued: number, running: number, keys: Record<string, KeyMetrics>, paused: boolean): PoolMetrics {
     const finished = this.completed + this.failed
     return {
       tasksSubmitted: this.submitted,
@@ -134,11 +151,14 @@ export class PoolStats {
       tasksExpired: this.expired,
       tasksRejected: this.rejected,
       callbackFailures: this.callbackFailures,
+      tasksRetried: this.retried,
       totalDuration: Duration.millis(this.finishedMillis),
       averageTaskTime: finished === 0 ? Duration.zero : Duration.millis(this.finishedMillis / finished),
       queued,
       running,
-      keys
+      keys,
+      paused,
+      workers: this.workers
     }
   }
 }

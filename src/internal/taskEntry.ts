@@ -7,7 +7,9 @@ import type { Priority } from "../Priority.js"
 import type { Task } from "../Task.js"
 import type { TaskHandle } from "../TaskHandle.js"
 import type { TaskResult } from "../TaskResult.js"
+import type { TaskOutcome } from "../PoolEvent.js"
 import type { Origin } from "./origin.js"
+import type { RetryState } from "./retry.js"
 import type { KeyState, Schedulable } from "./scheduler.js"
 import type { Timer } from "./timers.js"
 import type { ValidTask } from "./validateTask.js"
@@ -16,11 +18,12 @@ import type { ValidTask } from "./validateTask.js"
 export type AnyResult = TaskResult<any, any>
 
 /**
- * Where a task is in its life. A task only moves forward.
+ * Where a task is in its life. It moves forward, except that a retried task
+ * goes from `Retrying` back to `Queued`.
  *
  * @internal
  */
-export const Phase = { Queued: 0, Running: 1, Callback: 2, Settled: 3 } as const
+export const Phase = { Queued: 0, Running: 1, Retrying: 2, Callback: 3, Settled: 4 } as const
 
 /** @internal */
 export type Phase = (typeof Phase)[keyof typeof Phase]
@@ -32,6 +35,8 @@ export type Phase = (typeof Phase)[keyof typeof Phase]
  */
 export interface EntryOwner {
   cancel(entry: TaskEntry, by: FiberId.FiberId): void
+  /** Runs a wait on the pool; a task of the pool waiting gives its worker back meanwhile. */
+  lendWhile<A, E, R>(wait: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
 }
 
 /**
@@ -47,15 +52,35 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   keyPrev: TaskEntry | undefined = undefined
   keyNext: TaskEntry | undefined = undefined
   phase: Phase = Phase.Queued
-  /** Acceptance order. */
-  seq = 0
+  /** Acceptance order; -1 until the pool accepts it (a submitter may still wait for room). */
+  seq = -1
   /** Milliseconds on the pool's stopwatch. */
   submittedAt = 0
-  /** The timer of its queue deadline while queued, of its running-time timeout while running. */
+  /** When its current wait in the queue began. */
+  enqueuedAt = 0
+  /**
+   * The timer of its queue deadline while queued, of its running-time
+   * timeout while running, of its next attempt while retrying.
+   */
   deadline: Timer | undefined = undefined
+  /** When its current attempt started. */
   startedAt = 0
-  /** Milliseconds spent queued, known once the task starts or settles unrun. */
+  /** Milliseconds spent queued, its waits before each attempt together, up to its last start. */
   waitedMillis = 0
+  /** Milliseconds its attempts ran, together. */
+  ranMillis = 0
+  /** Attempts started. */
+  attempts = 0
+  /** Whether it holds one of the pool's worker slots (it lends it while it waits on its pool). */
+  holdsSlot = false
+  /** Its fibers waiting on the pool now. */
+  waits = 0
+  /** The last attempt's result while it waits for its next attempt. */
+  lastResult: AnyResult | undefined = undefined
+  /** How it settled, for the `TaskSettled` event. */
+  outcome: TaskOutcome = "success"
+  /** Its retry schedule's state, once an attempt failed with a retry schedule in force. */
+  retry: RetryState | undefined = undefined
   /** Set when the pool's timeout, not the task itself, ended the run. */
   timedOut = false
   /** The fiber of its run, once started; its callback's fiber after the run. */
@@ -104,12 +129,12 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   }
 
   private awaitSettled(): Effect.Effect<AnyResult> {
-    return Effect.async<AnyResult>((resume) => {
+    return this.owner.lendWhile(Effect.async<AnyResult>((resume) => {
       if (this.result !== undefined) return resume(Effect.succeed(this.result))
       const observer = (result: AnyResult) => resume(Effect.succeed(result))
       this.observe(observer)
       return Effect.sync(() => this.unobserve(observer))
-    })
+    }))
   }
 
   get join(): Effect.Effect<any, any> {

@@ -89,6 +89,7 @@ export const startTaskSpan = (entry: TaskEntry, settings: SpanSettings, config: 
   span.attribute("task.priority", entry.priority)
   span.attribute("pool.name", config.name)
   span.attribute("task.wait_ms", entry.waitedMillis)
+  span.attribute("task.attempt", entry.attempts)
   if (entry.key !== undefined) span.attribute("task.key", entry.key)
   return span
 }

@@ -1,5 +1,6 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import { InvalidTaskError } from "../PoolError.js"
 import * as Priority from "../Priority.js"
 import type { Task } from "../Task.js"
@@ -22,7 +23,16 @@ export interface ValidTask {
   readonly queueTimeout: Duration.Duration | undefined
 }
 
-const taskFields: ReadonlySet<string> = new Set(["id", "execute", "callback", "priority", "timeout", "key", "queueTimeout"])
+const taskFields: ReadonlySet<string> = new Set([
+  "id",
+  "execute",
+  "callback",
+  "priority",
+  "timeout",
+  "key",
+  "queueTimeout",
+  "retry"
+])
 
 /**
  * The error for a task whose id another task already holds.
@@ -44,7 +54,7 @@ export const validateTask = (task: unknown): ValidTask | InvalidTaskError => {
   if (typeof task !== "object" || task === null) {
     return invalid(undefined, "task", task, "expected a task object with an id and an execute effect")
   }
-  const { callback, execute, id, key, priority, queueTimeout, timeout } = task as Record<string, unknown>
+  const { callback, execute, id, key, priority, queueTimeout, retry, timeout } = task as Record<string, unknown>
   for (const field in task) {
     if (!taskFields.has(field)) {
       return invalid(
@@ -66,6 +76,9 @@ export const validateTask = (task: unknown): ValidTask | InvalidTaskError => {
   }
   if (priority !== undefined && !Priority.isPriority(priority)) {
     return invalid(id, "priority", priority, "expected an integer from 0 (Low) to 3 (Critical)")
+  }
+  if (retry !== undefined && !Schedule.isSchedule(retry)) {
+    return invalid(id, "retry", retry, "expected a Schedule, such as Schedule.recurs(3)")
   }
   if (key !== undefined && (typeof key !== "string" || key.length === 0)) {
     return invalid(id, "key", key, "expected a non-empty string")
