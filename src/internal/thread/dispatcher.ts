@@ -50,7 +50,11 @@ class PoolThread {
   error: unknown = undefined
   startupTimer: ReturnType<typeof setTimeout> | undefined = undefined
   readonly running = new Map<number, Job>()
-  constructor(readonly worker: Worker) {}
+  /** Read at spawn: `worker.threadId` is -1 once the thread has exited. */
+  readonly threadId: number
+  constructor(readonly worker: Worker) {
+    this.threadId = worker.threadId
+  }
 }
 
 type Request = PlatformWorker.Worker.Request<unknown>
@@ -355,7 +359,7 @@ export class ThreadDispatcher {
   }
 
   private crashError(thread: PoolThread, job: Job, code: number): ThreadCrashedError {
-    const threadId = thread.worker.threadId
+    const threadId = thread.threadId
     switch (thread.endReason) {
       case "closed":
         return new ThreadCrashedError({ request: job.tag, threadId, reason: "closed", exitCode: code })
