@@ -7,7 +7,7 @@
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { InMemorySpanExporter, NoopSpanProcessor, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import * as asyncLib from "async"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import fastq from "fastq"
 import pLimit from "p-limit"
 import PQueue from "p-queue"
@@ -160,6 +160,8 @@ export interface PoolVariant {
   readonly tracing: "none" | "noop" | "recorded"
   /** The exporter of a `"recorded"` variant, one per variant, reset after each sample. */
   readonly exporter?: SampleSpanExporter
+  /** Whether one subscriber drains `pool.events` while the tasks run. */
+  readonly events?: boolean
 }
 
 /**
@@ -205,6 +207,15 @@ export const poolVariants = (workers: number): ReadonlyArray<PoolVariant> => [
     keyed: true,
     tracing: "noop"
   }
+]
+
+/**
+ * W1 only: the bare pool with a `retry` schedule that no task needs (every
+ * task succeeds), and with one subscriber draining `pool.events`.
+ */
+export const controlVariants: ReadonlyArray<PoolVariant> = [
+  { name: "pool (retry set)", options: { enableMetrics: false, retry: Schedule.recurs(3) }, keyed: false, tracing: "none" },
+  { name: "pool (events subscriber)", options: { enableMetrics: false }, keyed: false, tracing: "none", events: true }
 ]
 
 /** The task `i` of a variant: with a key (spread over 8) when the variant is keyed. */

@@ -343,6 +343,8 @@ const targets: ReadonlyArray<Target> = [
   ratioTarget("W1", bareName, 0.6, "p-queue", (c) => c.vsPQueue),
   ratioTarget("W1", "pool (timeout + metrics)", 1.15, bareName, (c) => c.vsPoolBare),
   ratioTarget("W1", "pool runAll", 1.0, "Effect.forEach", (c) => c.vsForEach),
+  ratioTarget("W1", "pool (retry set)", 1.05, bareName, (c) => c.vsPoolBare),
+  ratioTarget("W1", "pool (events subscriber)", 1.5, bareName, (c) => c.vsPoolBare),
   // The span count is reported, not required: the target is on time.
   ratioTarget("W1", "pool (tracer)", 3, bareName, (c) => c.vsPoolBare, (c) =>
     c.spansComplete === undefined ? undefined : {

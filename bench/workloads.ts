@@ -9,6 +9,7 @@ import {
   asyncPriorityQueueLibrary,
   asyncQueueLibrary,
   bareName,
+  controlVariants,
   fastqLibrary,
   type Job,
   pLimitLibrary,
@@ -109,6 +110,10 @@ const poolTasks = (variant: PoolVariant, count: number, execute: Effect.Effect<v
 const submitAllToPool = (variant: PoolVariant, tasks: ReadonlyArray<Task<void>>, concurrency: number) =>
   Effect.scoped(Effect.gen(function*() {
     const pool = yield* WorkerPool.make({ ...variant.options, workers: concurrency, queueSize: tasks.length })
+    if (variant.events === true) {
+      yield* Effect.forkScoped(Stream.runDrain(pool.events))
+      yield* Effect.yieldNow()
+    }
     const handles: Array<TaskHandle<void>> = []
     for (const task of tasks) handles.push(yield* pool.submit(task))
     let failed = 0
@@ -142,7 +147,8 @@ const uniformContenders = (
   concurrency: number,
   job: Job,
   effect: Effect.Effect<void>,
-  withRunAll: boolean
+  withRunAll: boolean,
+  extraVariants: ReadonlyArray<PoolVariant> = []
 ): Array<Contender> => {
   const jobs: ReadonlyArray<Job> = Array.from({ length: tasks }, () => job)
   const effects: ReadonlyArray<Effect.Effect<void>> = Array.from({ length: tasks }, () => effect)
@@ -168,7 +174,7 @@ const uniformContenders = (
           Effect.runPromise(Effect.forEach(effects, (effect) => effect, { concurrency, discard: true }))
         )
     },
-    ...variants.map((variant): Contender => ({
+    ...[...variants, ...extraVariants].map((variant): Contender => ({
       name: variant.name,
       kind: "ours",
       run: async () => {
@@ -192,7 +198,7 @@ const uniformContenders = (
 
 export const w1 = (sizes: Sizes): Workload => {
   const concurrency = 16
-  const make = (tasks: number) => uniformContenders(tasks, concurrency, noopJob, Effect.void, true)
+  const make = (tasks: number) => uniformContenders(tasks, concurrency, noopJob, Effect.void, true, controlVariants)
   return {
     id: "W1",
     title: `W1 overhead: ${fmt(sizes.w1)} tasks that do nothing, concurrency ${concurrency}`,

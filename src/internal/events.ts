@@ -1,8 +1,11 @@
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { PoolEvent } from "../PoolEvent.js"
+import type { TaskResult } from "../TaskResult.js"
+import type { TaskEntry } from "./taskEntry.js"
 
 /**
  * One subscriber of `pool.events`: a ring buffer of its own, so that a slow
@@ -97,13 +100,64 @@ export class EventHub {
     return this.subscribers.size > 0
   }
 
-  /** The timestamp of an event made now: milliseconds on the pool's clock. */
-  timestamp(): number {
-    return this.now()
-  }
-
   publish(event: PoolEvent): void {
     for (const subscriber of this.subscribers) subscriber.push(event)
+  }
+
+  // Each of these makes its event only when someone listens.
+
+  taskAccepted(entry: TaskEntry): void {
+    if (this.active) this.publish(PoolEvent.TaskAccepted({ ...this.taskFields(entry), attempt: 1 }))
+  }
+
+  taskStarted(entry: TaskEntry): void {
+    if (this.active) this.publish(PoolEvent.TaskStarted({ ...this.taskFields(entry), attempt: entry.attempts }))
+  }
+
+  taskRetrying(entry: TaskEntry, delayMillis: number): void {
+    if (!this.active) return
+    this.publish(PoolEvent.TaskRetrying({
+      timestamp: this.now(),
+      taskId: entry.taskId,
+      attempt: entry.attempts,
+      delay: Duration.millis(delayMillis)
+    }))
+  }
+
+  taskSettled(entry: TaskEntry, result: TaskResult<unknown, unknown>): void {
+    if (!this.active) return
+    this.publish(PoolEvent.TaskSettled({
+      timestamp: this.now(),
+      taskId: entry.taskId,
+      outcome: entry.outcome,
+      attempts: result.attempts,
+      duration: result.duration,
+      waitTime: result.waitTime
+    }))
+  }
+
+  /** `key` is paused for `millis` more (`Infinity`: until resumed). */
+  keyPaused(key: string, millis: number): void {
+    if (!this.active) return
+    const timestamp = this.now()
+    this.publish(PoolEvent.KeyPaused({ timestamp, key, until: timestamp + millis }))
+  }
+
+  keyResumed(key: string): void {
+    if (this.active) this.publish(PoolEvent.KeyResumed({ timestamp: this.now(), key }))
+  }
+
+  /** An event with a timestamp only, or with `workers`. */
+  pool(tag: "PoolPaused" | "PoolResumed" | "ShutdownStarted" | "ShutdownCompleted"): void {
+    if (this.active) this.publish(PoolEvent[tag]({ timestamp: this.now() }))
+  }
+
+  poolResized(workers: number): void {
+    if (this.active) this.publish(PoolEvent.PoolResized({ timestamp: this.now(), workers }))
+  }
+
+  private taskFields(entry: TaskEntry) {
+    return { timestamp: this.now(), taskId: entry.taskId, priority: entry.priority, key: entry.key }
   }
 
   /** The pool has shut down: every stream ends once its buffered events are taken. */

@@ -10,7 +10,7 @@ import type * as EffectScheduler from "effect/Scheduler"
 import * as Tracer from "effect/Tracer"
 import type { ResolvedPoolConfig } from "../PoolConfig.js"
 import { TaskTimeoutError } from "../PoolError.js"
-import { PoolEvent, type TaskOutcome } from "../PoolEvent.js"
+import type { TaskOutcome } from "../PoolEvent.js"
 import { withCurrentTask } from "./currentTask.js"
 import type { EventHub } from "./events.js"
 import { Launcher } from "./launcher.js"
@@ -162,6 +162,14 @@ export class TaskRunner {
     if (cutBy !== undefined) fiber.unsafeInterruptAsFork(cutBy)
   }
 
+  /** Settles a task waiting for its next attempt with its last attempt's result: no new attempt starts. */
+  settleRetrying(entry: TaskEntry): void {
+    this.timers.cancel(entry.deadline!)
+    entry.deadline = undefined
+    this.stats.onFinished(entry.priority, entry.outcome === "timeout" ? "timeout" : "failure", entry.ranMillis)
+    this.settleHeld(entry, entry.lastResult!, entry.outcome)
+  }
+
   /** Cuts off the callbacks of tasks without a slot; the pool cuts those of tasks on slots. */
   cutCallbacks(by: FiberId.FiberId): void {
     this.cutBy = by
@@ -197,15 +205,7 @@ export class TaskRunner {
   private startFiber(entry: TaskEntry): void {
     // Cancelled, or timed out, after it was given a slot and before its fiber started.
     if (entry.interruptedBy !== undefined) return this.onRunExit(entry, Exit.interrupt(entry.interruptedBy))
-    if (this.hub.active) {
-      this.hub.publish(PoolEvent.TaskStarted({
-        timestamp: this.hub.timestamp(),
-        taskId: entry.taskId,
-        priority: entry.priority,
-        key: entry.key,
-        attempt: entry.attempts
-      }))
-    }
+    this.hub.taskStarted(entry)
     const fiber = Runtime.runFork(this.runtimeOf(entry), entry.task.execute, { updateRefs: withCurrentTask(entry) })
     entry.fiber = fiber
     // Cancelled during its fiber's first synchronous steps.
@@ -268,14 +268,7 @@ export class TaskRunner {
     entry.lastResult = this.resultOf(entry, exit)
     entry.outcome = settledAs(outcomeOf(exit, entry.timedOut), false)
     this.stats.onRetried(entry.priority)
-    if (this.hub.active) {
-      this.hub.publish(PoolEvent.TaskRetrying({
-        timestamp: this.hub.timestamp(),
-        taskId: entry.taskId,
-        attempt: entry.attempts,
-        delay: Duration.millis(delay)
-      }))
-    }
+    this.hub.taskRetrying(entry, delay)
     entry.deadline = this.timers.schedule(this.now() + delay, () => {
       entry.deadline = undefined
       this.owner.requeue(entry)

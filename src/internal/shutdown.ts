@@ -2,6 +2,55 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
+import { Phase, type TaskEntry } from "./taskEntry.js"
+
+/**
+ * Counts the tasks accepted and not yet settled, and wakes whoever waits
+ * for them all to settle (a shutdown), or for all but one (a shutdown
+ * called by one of the pool's own tasks, which must not wait for itself).
+ *
+ * @internal
+ */
+export class Settlement {
+  private unsettled = 0
+  private readonly waiters = new Set<{ readonly except: TaskEntry | undefined; readonly resume: () => void }>()
+
+  /** `onIdle` runs each time the last unsettled task settles. */
+  constructor(private readonly onIdle: () => void) {}
+
+  accepted(): void {
+    this.unsettled++
+  }
+
+  settled(): void {
+    if (--this.unsettled > 1) return
+    if (this.unsettled === 0) this.onIdle()
+    for (const waiter of this.waiters) {
+      if (this.unsettled === 0 || (waiter.except !== undefined && waiter.except.phase !== Phase.Settled)) {
+        this.waiters.delete(waiter)
+        waiter.resume()
+      }
+    }
+  }
+
+  isIdle(): boolean {
+    return this.unsettled === 0
+  }
+
+  /** Waits until every accepted task but `except`, if given, has settled. */
+  awaitAllBut(except: TaskEntry | undefined): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.unsettled === 0 || (except !== undefined && this.unsettled === 1)) return Effect.void
+      return Effect.async<void>((resume) => {
+        const waiter = { except, resume: () => resume(Effect.void) }
+        this.waiters.add(waiter)
+        return Effect.sync(() => {
+          this.waiters.delete(waiter)
+        })
+      })
+    })
+  }
+}
 
 /**
  * What the graceful shutdown needs of its pool.

@@ -110,3 +110,23 @@ export const endTaskSpan = (
   span.attribute("task.outcome", outcomeOf(exit, timedOut))
   span.end(settings.timingEnabled ? settings.clock.unsafeCurrentTimeNanos() : BigInt(0), exit)
 }
+
+/**
+ * Adds a `WorkerPool.submit` event to the submitter's span, if it is in one.
+ *
+ * @internal
+ */
+export const recordSubmission = (
+  span: Tracer.AnySpan | undefined,
+  task: { readonly id: string; readonly priority: number },
+  clock: Clock.Clock,
+  pool: string
+): void => {
+  if (span !== undefined && span._tag === "Span") {
+    span.event("WorkerPool.submit", clock.unsafeCurrentTimeNanos(), {
+      "task.id": task.id,
+      "task.priority": task.priority,
+      "pool.name": pool
+    })
+  }
+}
