@@ -92,7 +92,7 @@ export class TaskRunner {
   assign(entry: TaskEntry, now: number): void {
     entry.phase = Phase.Running
     entry.holdsSlot = true
-    entry.attempts++
+    if (++entry.attempts > 1) this.stats.onRetried(entry.priority)
     entry.timedOut = false
     this.launcher.push(entry)
     this.stats.onRunning(++this.busy)
@@ -267,7 +267,6 @@ export class TaskRunner {
     entry.phase = Phase.Retrying
     entry.lastResult = this.resultOf(entry, exit)
     entry.outcome = settledAs(outcomeOf(exit, entry.timedOut), false)
-    this.stats.onRetried(entry.priority)
     this.hub.taskRetrying(entry, delay)
     entry.deadline = this.timers.schedule(this.now() + delay, () => {
       entry.deadline = undefined

@@ -54,7 +54,7 @@ export class PoolStats {
     this.instruments?.duration[priority]![outcome].update(ranMillis / 1000)
   }
 
-  /** A failed attempt will be followed by another. */
+  /** An attempt after a task's first starts. */
   onRetried(priority: Priority): void {
     this.retried++
     this.instruments?.retries[priority]!.update(1)
