@@ -522,6 +522,69 @@ describe("retries and the end of a task", () => {
     }))
 })
 
+describe("cancelling a task that is back in the queue for its next attempt", () => {
+  it.scoped.each([
+    { title: "after a typed failure", timeout: Infinity, execute: Effect.zipRight(Effect.sleep("1 second"), Effect.fail("again")) },
+    { title: "after a running-time timeout", timeout: 1000, execute: Effect.never }
+  ])("$title settles it once, as interrupted, and counts it once, as cancelled", ({ execute, timeout }) =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 1 })
+      const calls: Array<TaskResult<unknown, unknown>> = []
+      const handle = yield* pool.submit({
+        id: "requeued",
+        execute: execute as Effect.Effect<unknown, unknown>,
+        timeout,
+        retry: Schedule.spaced("1 second"),
+        callback: (result) => Effect.sync(() => void calls.push(result))
+      })
+      yield* TestClock.adjust("1 second")
+      // paused, so that the next attempt stays queued once the delay is over
+      yield* pool.pause
+      yield* TestClock.adjust("1 second")
+      expect((yield* pool.tasks).map((info) => [info.taskId, info.state, info.attempts])).toStrictEqual([["requeued", "queued", 1]])
+      yield* handle.cancel
+      yield* yieldMany()
+      const result = yield* handle.await
+      expect(isInterruption(result.exit)).toBe(true)
+      expect(result.attempts).toBe(1)
+      expect(calls).toStrictEqual([result])
+      const metrics = yield* pool.metrics
+      expect(metrics).toMatchObject({ tasksSubmitted: 1, tasksCancelled: 1, tasksFailed: 0, tasksTimedOut: 0, callbackFailures: 0, queued: 0 })
+      yield* pool.resume
+      yield* yieldMany()
+      expect(calls).toHaveLength(1)
+    }))
+})
+
+describe("a task back in the queue for its next attempt, at shutdown", () => {
+  it.scoped("cancelled as the shutdown deadline passes, it settles once, as cancelled", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 1, shutdownTimeout: 0 })
+      const calls: Array<TaskResult<unknown, unknown>> = []
+      const handle = yield* pool.submit({
+        id: "requeued",
+        execute: Effect.as(Effect.sleep("2 millis"), "done"),
+        timeout: 1,
+        retry: Schedule.recurs(1),
+        callback: (result) => Effect.zipRight(Effect.sync(() => void calls.push(result)), Effect.sleep("3 millis"))
+      })
+      yield* yieldMany()
+      yield* pool.pause
+      yield* TestClock.adjust("1 millis")
+      expect((yield* pool.tasks).map((info) => [info.taskId, info.state])).toStrictEqual([["requeued", "queued"]])
+      yield* Effect.fork(handle.cancel)
+      const shutdown = yield* Effect.fork(pool.shutdown)
+      yield* yieldMany()
+      yield* TestClock.adjust("10 millis")
+      yield* Fiber.join(shutdown)
+      expect(calls).toHaveLength(1)
+      expect(isInterruption(calls[0]!.exit)).toBe(true)
+      const metrics = yield* pool.metrics
+      expect(metrics.tasksSubmitted).toBe(metrics.tasksCompleted + metrics.tasksFailed + metrics.tasksCancelled)
+      expect(metrics).toMatchObject({ tasksCancelled: 1, tasksFailed: 0 })
+    }))
+})
+
 describe("retry is validated", () => {
   it.scoped.each([
     { title: "a number", retry: 3 },
