@@ -12,6 +12,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import {
   InvalidTaskError,
@@ -582,6 +583,32 @@ describe("a task back in the queue for its next attempt, at shutdown", () => {
       const metrics = yield* pool.metrics
       expect(metrics.tasksSubmitted).toBe(metrics.tasksCompleted + metrics.tasksFailed + metrics.tasksCancelled)
       expect(metrics).toMatchObject({ tasksCancelled: 1, tasksFailed: 0 })
+    }))
+})
+
+describe("cancelling at any moment around a failed attempt", () => {
+  it.effect("settles the task once and lets shutdown return, whichever step of the retry decision it lands on", () =>
+    Effect.gen(function*() {
+      for (let steps = 0; steps < 30; steps++) {
+        const scope = yield* Scope.make()
+        const pool = yield* Scope.extend(WorkerPool.make({ workers: 1, shutdownTimeout: 0 }), scope)
+        let callbacks = 0
+        const handle = yield* pool.submit({
+          id: "fails",
+          execute: Effect.fail("again"),
+          retry: Schedule.spaced("0 millis").pipe(Schedule.intersect(Schedule.recurs(1))),
+          callback: () => Effect.sync(() => void callbacks++)
+        })
+        if (steps > 0) yield* yieldMany(steps)
+        yield* Effect.fork(handle.cancel)
+        const shutdown = yield* Effect.fork(pool.shutdown)
+        yield* yieldMany()
+        yield* TestClock.adjust("10 millis")
+        expect(yield* isDone(shutdown), `shutdown returned (cancel after ${steps} yields)`).toBe(true)
+        expect(callbacks, `callbacks (cancel after ${steps} yields)`).toBe(1)
+        const metrics = yield* pool.metrics
+        expect(metrics.tasksCompleted + metrics.tasksFailed + metrics.tasksCancelled, `settled once (cancel after ${steps} yields)`).toBe(1)
+      }
     }))
 })
 
