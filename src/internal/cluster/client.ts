@@ -156,6 +156,16 @@ export const makeWith = (
     // Without a shared store, results of this client's own tasks are kept here for `await(id)`.
     const recent = new Map<string, { readonly settled: Settled; readonly expiresAt: number }>()
     const decodeUntyped: DecodeExit<unknown, unknown> = Schema.decodeUnknown(UntypedExit)
+    // Submitted and not settled. A client that goes away makes sure each of these is persisted (a second
+    // send of a persisted message is a no-op), so its tasks run without it.
+    const unsettled = new Map<string, { readonly entityId: string; readonly envelope: TaskEnvelope }>()
+    yield* Effect.addFinalizer(() =>
+      Effect.forEach(
+        unsettled.values(),
+        ({ entityId, envelope }) => clientFor(entityId).Run(envelope, { discard: true }).pipe(Effect.ignore),
+        { concurrency: 16, discard: true }
+      )
+    )
 
     const remember = (id: string, settled: Settled) =>
       store.shared ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
@@ -183,11 +193,15 @@ export const makeWith = (
         type E = Schema.WithResult.Failure<Req>
         const decodeExit: DecodeExit<A, E> = (encoded) =>
           Schema.deserializeExit(valid.request as Schema.WithResult.Any, encoded) as Effect.Effect<Exit.Exit<A, E>, ParseResult.ParseError>
-        const entity = clientFor(entityIdFor(valid.id, valid.key))
+        const entityId = entityIdFor(valid.id, valid.key)
+        const entity = clientFor(entityId)
         const done = yield* Deferred.make<TaskResult<A, E | InvalidTaskError | ClusterError>>()
         const settle = (settled: Settled) =>
           Effect.flatMap(toResult(valid.id, settled, decodeExit), (result) =>
-            Effect.zipRight(remember(valid.id, settled), Deferred.succeed(done, result)))
+            Effect.zipRight(
+            remember(valid.id, settled),
+            Effect.zipRight(Effect.sync(() => unsettled.delete(valid.id)), Deferred.succeed(done, result))
+          ))
         const envelope = new TaskEnvelope({
           id: valid.id,
           request,
@@ -196,6 +210,8 @@ export const makeWith = (
           ...(valid.timeout === undefined ? {} : { timeout: valid.timeout }),
           ...(valid.queueTimeout === undefined ? {} : { queueTimeout: valid.queueTimeout })
         })
+        yield* store.register(valid.id)
+        unsettled.set(valid.id, { entityId, envelope })
         const delivery = yield* entity.Run(envelope).pipe(
           Effect.matchCauseEffect({
             onSuccess: settle,
@@ -203,7 +219,15 @@ export const makeWith = (
               Deferred.succeed(done, {
                 taskId: valid.id,
                 priority: valid.priority ?? defaultPriority,
-                exit: Exit.failCause(Cause.map(cause, deliveryError(valid.id))),
+                exit: Cause.isInterruptedOnly(cause)
+                  ? Exit.fail(
+                    new ClusterError({
+                      reason: "DeliveryError",
+                      taskId: valid.id,
+                      detail: "this client closed before the task settled; the task still runs: await its id from another client"
+                    })
+                  )
+                  : Exit.failCause(Cause.map(cause, deliveryError(valid.id))),
                 duration: Duration.zero,
                 waitTime: Duration.zero,
                 attempts: 0
@@ -220,9 +244,9 @@ export const makeWith = (
             if (yield* Deferred.isDone(done)) return
             const stored = yield* store.settle(valid.id, cancelled(valid.priority ?? defaultPriority), defaultRetention)
               .pipe(Effect.orElseSucceed(() => cancelled(valid.priority ?? defaultPriority)))
+            yield* settle(stored)
             yield* entity.Cancel({ id: valid.id }).pipe(Effect.ignore)
             yield* Fiber.interrupt(delivery)
-            yield* settle(stored)
           })
         }
         inFlight.set(valid.id, { handle, await: Deferred.await(done) as Effect.Effect<TaskResult<unknown, unknown>> })

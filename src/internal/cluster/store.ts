@@ -33,6 +33,8 @@ export interface Delivery {
 export interface ResultStore {
   /** Whether other processes see what this store holds (a table), or only this layer (memory). */
   readonly shared: boolean
+  /** Records that `id` was submitted, so `lookup` finds it before any runner has it. */
+  readonly register: (id: string) => Effect.Effect<void, ClusterError>
   /** Counts one more delivery of `id`. */
   readonly begin: (id: string) => Effect.Effect<Delivery, ClusterError>
   /** Stores the result unless one is stored already; returns the stored one. */
@@ -126,8 +128,20 @@ const makeSql = (sql: SqlClient.SqlClient): Effect.Effect<ResultStore, ClusterEr
         )
       }
     })
+    const register = yield* Batcher.make({
+      maxBatch: 500,
+      lanes: 2,
+      runBatch: (ids: ReadonlyArray<string>) =>
+        sql`INSERT INTO ${sql(table)} ${sql.insert([...new Set(ids)].map((id) => ({ id, attempt: 0 })))}
+          ON CONFLICT (id) DO NOTHING`.pipe(
+          Effect.retry(outlastRestarts),
+          Effect.mapError(storageError("recording submissions")),
+          Effect.as(ids.map(() => undefined))
+        )
+    })
     return {
       shared: true,
+      register,
       begin,
       settle: (id, settled, retention) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -159,13 +173,14 @@ const makeMemory = (): ResultStore => {
   const entries = new Map<string, MemoryEntry>()
   return {
     shared: false,
+    register: (id) =>
+      Effect.sync(() => {
+        if (!entries.has(id)) entries.set(id, { attempt: 0, settled: undefined, expiresAt: Infinity })
+      }),
     begin: (id) =>
       Effect.sync(() => {
-        const entry = entries.get(id)
-        if (entry === undefined) {
-          entries.set(id, { attempt: 1, settled: undefined, expiresAt: Infinity })
-          return { attempt: 1, settled: Option.none() }
-        }
+        const entry = entries.get(id) ?? { attempt: 0, settled: undefined, expiresAt: Infinity }
+        entries.set(id, entry)
         entry.attempt += 1
         return { attempt: entry.attempt, settled: Option.fromNullable(entry.settled) }
       }),
