@@ -13,7 +13,7 @@ import * as Context from "effect/Context"
 import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
 import * as Client from "./internal/cluster/client.js"
@@ -28,6 +28,7 @@ import type {
 } from "./PoolError.js"
 import type { Priority } from "./Priority.js"
 import type { TaskResult } from "./TaskResult.js"
+import { WorkerPool } from "./WorkerPool.js"
 
 /**
  * What went wrong that only a cluster can get wrong: its storage failed or
@@ -365,18 +366,45 @@ export class ClusterPool extends Context.Tag("@helixagent/concurrency/ClusterPoo
   /**
    * A layer that makes this process a runner: it hosts `handlers` for the
    * requests of `schema` and runs them on a local `WorkerPool` made with
-   * `pool`. It provides `ClusterPool` for submitting from the runner too.
-   * Fails to build with `PoolConfigError` for invalid pool options.
+   * `pool`. It provides `ClusterPool`, for submitting from the runner too,
+   * and that local `WorkerPool`, for its `metrics` or a pause of a key on
+   * this runner only. Fails to build with `PoolConfigError` for invalid pool
+   * options or `resultRetention`.
+   *
+   * @example
+   * ```ts
+   * const runner = ClusterPool.runner({
+   *   schema: Requests,
+   *   handlers: { Fib: (request) => Effect.succeed(fib(request.n)) },
+   *   pool: { workers: 4, keyLimits: { "tenant-a": 2 } }
+   * }).pipe(Layer.provide(NodeClusterSocket.layer({ storage: "sql" })), Layer.provide(PgClient.layer({ url })))
+   * Layer.launch(runner).pipe(NodeRuntime.runMain)
+   * ```
    *
    * @since 0.1.0
    */
   static readonly runner = <S extends Schema.Schema.Any, R = never>(
     options: RunnerOptions<S, R>
-  ): Layer.Layer<ClusterPool, PoolConfigError | ClusterError, Sharding.Sharding | Schema.Schema.Context<S> | R> =>
-    Layer.scoped(ClusterPool, Runner.make(options))
+  ): Layer.Layer<
+    ClusterPool | WorkerPool,
+    PoolConfigError | ClusterError,
+    Sharding.Sharding | Schema.Schema.Context<S> | R
+  > =>
+    Layer.scopedContext(
+      Effect.map(Runner.make(options), ({ pool, service }) =>
+        Context.make(ClusterPool, service).pipe(Context.add(WorkerPool, pool)))
+    )
 
   /**
    * A layer for a process that submits tasks without running any.
+   *
+   * @example
+   * ```ts
+   * const client = ClusterPool.client.pipe(
+   *   Layer.provide(NodeClusterSocket.layer({ clientOnly: true, storage: "sql" })),
+   *   Layer.provide(PgClient.layer({ url }))
+   * )
+   * ```
    *
    * @since 0.1.0
    */

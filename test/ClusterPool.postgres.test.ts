@@ -31,10 +31,11 @@ describe.runIf(available || process.env["CI"] !== undefined)("ClusterPool on Pos
 
   beforeAll(async () => {
     database = await createDatabase("cp_test")
-    runners = ["runner-a", "runner-b"].map((name, index) =>
-      startRunner({ script, name, port: basePort + index, url: database.url, quickFailover: true })
-    )
-    await Promise.all(runners.map((runner) => runner.ready))
+    // one after the other, so the second finds the cluster's tables made
+    for (const [index, name] of ["runner-a", "runner-b"].entries()) {
+      runners.push(startRunner({ script, name, port: basePort + index, url: database.url, quickFailover: true }))
+      await runners[index]!.ready
+    }
     client = makeClient(database.url)
     // until the shards are shared between both runners, each has run some of 64 tasks without a key
     while (!runners.every((runner) => runner.events.some((event) => event.id?.startsWith("warm-up-")))) {

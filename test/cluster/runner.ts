@@ -33,5 +33,6 @@ const runner = ClusterPool.runner({
   pool: { workers: 8, queueSize: 2_000, keyLimits: { limited: 2 } }
 }).pipe(Layer.provide(runnerTransport(url, port, process.env["QUICK_FAILOVER"] === "1")))
 
-Layer.launch(Layer.merge(runner, Layer.effectDiscard(Effect.sync(() => process.stdout.write(`${JSON.stringify({ event: "ready", runner: name })}\n`)))))
-  .pipe(NodeRuntime.runMain)
+const ready = Layer.effectDiscard(Effect.sync(() => process.stdout.write(`${JSON.stringify({ event: "ready", runner: name })}\n`)))
+
+Layer.launch(Layer.provide(ready, runner)).pipe(NodeRuntime.runMain)

@@ -38,7 +38,7 @@ const notStarted = (envelope: TaskEnvelope, error: unknown): TaskResult<unknown,
   attempts: 0
 })
 
-/** Hosts the handlers of `options` in this process and returns a client that shares its store. */
+/** Hosts the handlers of `options` in this process; returns its local pool and a client that shares its store. */
 export const make = <S extends Schema.Schema.Any, R>(options: RunnerOptions<S, R>) =>
   Effect.gen(function*() {
     const retention = options.resultRetention === undefined
@@ -132,5 +132,5 @@ export const make = <S extends Schema.Schema.Any, R>(options: RunnerOptions<S, R
     )
     yield* Layer.buildWithScope(entity, yield* Effect.scope)
     const service: ClusterPoolService = yield* Client.makeWith(store)
-    return service
+    return { service, pool }
   })
