@@ -1,8 +1,10 @@
 /**
  * Chaos schedules: random pools driven through random steps (submissions of
- * tasks that succeed, fail, die, throw, hang or refuse interruption; failing
- * callbacks; keys, priorities, queue deadlines and overflow policies;
- * cancellations; interrupted submitters and `run` callers; pauses; and a
+ * tasks that succeed, fail, die, throw, hang, refuse interruption, fail once
+ * and then succeed, or fan out to tasks of their own pool; retry schedules;
+ * failing callbacks; keys, priorities, queue deadlines and overflow
+ * policies; cancellations by handle and by id; interrupted submitters and
+ * `run` callers; key pauses; pauses of the whole pool; resizes; and a
  * graceful shutdown at a random moment) on the `TestClock`, then checked
  * against the invariants every run must keep. Shared by the test suite and
  * `npm run chaos`.
@@ -18,6 +20,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as RetrySchedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
@@ -35,13 +38,22 @@ import {
 
 // ---- the model ----
 
-export type Behaviour = "succeed" | "fail" | "die" | "throw" | "hang" | "uninterruptible"
+export type Behaviour = "succeed" | "fail" | "die" | "throw" | "hang" | "uninterruptible" | "flaky" | "nest"
 export type CallbackKind = "none" | "ok" | "fail" | "throw" | "slow"
 export type Via = "submit" | "trySubmit" | "run" | "reject" | "evict-lowest"
 
+/** Retries after a failed attempt: up to `times`, each `delay` ms after the attempt ended. */
+export interface RetrySpec {
+  readonly times: number
+  readonly delay: number
+}
+
 export interface TaskSpec {
+  /** "flaky" fails its first attempt and succeeds after; "nest" runs `children` tasks on its own pool and waits for them. */
   readonly behaviour: Behaviour
   readonly millis: number
+  readonly retry: RetrySpec | undefined
+  readonly children: number
   readonly timeout: number | undefined
   readonly queueTimeout: number | undefined
   readonly priority: Priority
@@ -52,10 +64,14 @@ export interface TaskSpec {
 export type Step =
   | { readonly _tag: "Submit"; readonly task: TaskSpec; readonly via: Via }
   | { readonly _tag: "Cancel"; readonly target: number }
+  | { readonly _tag: "CancelById"; readonly target: number }
   | { readonly _tag: "Interrupt"; readonly target: number }
   | { readonly _tag: "Advance"; readonly millis: number }
   | { readonly _tag: "Pause"; readonly key: "a" | "b"; readonly millis: number }
   | { readonly _tag: "Resume"; readonly key: "a" | "b" }
+  | { readonly _tag: "PausePool" }
+  | { readonly _tag: "ResumePool" }
+  | { readonly _tag: "Resize"; readonly workers: number }
   | { readonly _tag: "Shutdown" }
 
 export interface Schedule {
@@ -74,8 +90,10 @@ const fc = FastCheck
 const longestTask = 12
 
 const taskArbitrary: FastCheck.Arbitrary<TaskSpec> = fc.record({
-  behaviour: fc.constantFrom<Behaviour>("succeed", "succeed", "fail", "die", "throw", "hang", "uninterruptible"),
+  behaviour: fc.constantFrom<Behaviour>("succeed", "succeed", "fail", "die", "throw", "hang", "uninterruptible", "flaky", "nest"),
   millis: fc.integer({ min: 0, max: longestTask }),
+  retry: fc.option(fc.record({ times: fc.integer({ min: 1, max: 3 }), delay: fc.integer({ min: 0, max: 5 }) }), { nil: undefined, freq: 2 }),
+  children: fc.integer({ min: 1, max: 3 }),
   timeout: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
   queueTimeout: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined, freq: 4 }),
   priority: fc.constantFrom<Priority>(0, 1, 2, 3),
@@ -86,10 +104,14 @@ const taskArbitrary: FastCheck.Arbitrary<TaskSpec> = fc.record({
 const stepArbitrary: FastCheck.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ _tag: fc.constant("Submit" as const), task: taskArbitrary, via: fc.constantFrom<Via>("submit", "submit", "trySubmit", "run", "reject", "evict-lowest") }) },
   { weight: 2, arbitrary: fc.record({ _tag: fc.constant("Cancel" as const), target: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("CancelById" as const), target: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Interrupt" as const), target: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ _tag: fc.constant("Advance" as const), millis: fc.integer({ min: 1, max: 8 }) }) },
   { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Pause" as const), key: fc.constantFrom<"a" | "b">("a", "b"), millis: fc.integer({ min: 1, max: 10 }) }) },
   { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Resume" as const), key: fc.constantFrom<"a" | "b">("a", "b") }) },
+  { weight: 1, arbitrary: fc.constant({ _tag: "PausePool" as const }) },
+  { weight: 1, arbitrary: fc.constant({ _tag: "ResumePool" as const }) },
+  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Resize" as const), workers: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.constant({ _tag: "Shutdown" as const }) }
 )
 
@@ -109,19 +131,45 @@ class TaskFailure {
   constructor(readonly id: string) {}
 }
 
-interface Record {
+/** A stretch of time [from, to) during which a task's body ran on a worker (not waiting on its own pool). */
+interface Segment {
+  readonly from: number
+  to: number | undefined
+  /** Whether it began an attempt (rather than a nested task going on after its wait). */
+  readonly start: boolean
+}
+
+/** One attempt of a task: from its start to the end of its body, waits on its own pool included. */
+interface AttemptSpan {
+  readonly start: number
+  end: number | undefined
+}
+
+/** What a task's body saw of itself. */
+interface Body {
+  readonly attempts: Array<AttemptSpan>
+  readonly segments: Array<Segment>
+}
+
+interface Record extends Body {
   readonly id: string
   readonly spec: TaskSpec
   readonly via: Via
   readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
   handle: TaskHandle<unknown, unknown> | undefined
   acceptedAt: number | undefined
-  startedAt: number | undefined
-  endedAt: number | undefined
   callbacks: Array<TaskResult<unknown, unknown>>
   cancelRequested: boolean
   callerInterrupted: boolean
 }
+
+/** A task that a "nest" task ran on its own pool. */
+interface Child extends Body {
+  readonly id: string
+  callbacks: number
+}
+
+const firstStart = (body: Body): number | undefined => body.attempts[0]?.start
 
 const now = Clock.currentTimeMillis
 
@@ -160,9 +208,49 @@ const drive = (schedule: Schedule) =>
     const scope = yield* Scope.make()
     const pool = yield* Scope.extend(WorkerPool.make(options), scope).pipe(Effect.orDie)
     const records: Array<Record> = []
+    const children: Array<Child> = []
     const pauses: Array<{ readonly key: string; readonly from: number; until: number }> = []
+    const poolPauses: Array<{ readonly from: number; until: number }> = []
+    const bounds: Array<{ readonly at: number; readonly workers: number }> = [{ at: -Infinity, workers: schedule.workers }]
+    const cancelsById: Array<Fiber.RuntimeFiber<boolean>> = []
+    const driverViolations: Array<string> = []
     let shutdownStartedAt: number | undefined
     let shutdownFiber: Fiber.RuntimeFiber<number> | undefined
+
+    /** Wraps a body so that it records its attempts and the stretches it ran. */
+    const observedBody = <A, E>(body: () => Body, run: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.gen(function*() {
+        const at = yield* now
+        body().attempts.push({ start: at, end: undefined })
+        body().segments.push({ from: at, to: undefined, start: true })
+        return yield* run
+      }).pipe(Effect.ensuring(Effect.flatMap(now, (at) =>
+        Effect.sync(() => {
+          const { attempts, segments } = body()
+          const segment = segments[segments.length - 1]
+          if (segment !== undefined && segment.to === undefined) segment.to = at
+          attempts[attempts.length - 1]!.end = at
+        }))))
+
+    /** A "nest" task's wait on its own pool: its running stretch ends while it waits. */
+    const waitingOnOwnPool = <A, E>(body: Body, wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.gen(function*() {
+        body.segments[body.segments.length - 1]!.to = yield* now
+        const value = yield* wait
+        body.segments.push({ from: yield* now, to: undefined, start: false })
+        return value
+      })
+
+    const childTask = (parent: string, priority: Priority, millis: number): Task<string> => {
+      const child: Child = { id: `${parent}.c${children.length}`, attempts: [], segments: [], callbacks: 0 }
+      children.push(child)
+      return {
+        id: child.id,
+        priority,
+        execute: observedBody(() => child, Effect.as(Effect.sleep(`${millis} millis`), child.id)),
+        callback: () => Effect.sync(() => void child.callbacks++)
+      }
+    }
 
     const makeTask = (record: () => Record, spec: TaskSpec, id: string): Task<unknown, unknown> => {
       const work = Effect.sleep(`${spec.millis} millis`)
@@ -176,11 +264,16 @@ const drive = (schedule: Schedule) =>
         ? Effect.zipRight(work, Effect.sync(() => { throw new TaskFailure(id) }))
         : spec.behaviour === "hang"
         ? Effect.never
+        : spec.behaviour === "flaky"
+        ? Effect.zipRight(work, Effect.suspend(() => record().attempts.length === 1 ? Effect.fail(new TaskFailure(id)) : Effect.succeed(id)))
+        : spec.behaviour === "nest"
+        ? Effect.gen(function*() {
+          yield* Effect.sleep(`${Math.floor(spec.millis / 2)} millis`)
+          const tasks = Array.from({ length: spec.children }, (_, i) => childTask(id, spec.priority, (spec.millis + i) % 5))
+          yield* waitingOnOwnPool(record(), pool.runAll(tasks))
+          return id
+        })
         : Effect.uninterruptible(Effect.as(work, id))
-      const execute = Effect.gen(function*() {
-        record().startedAt = yield* now
-        return yield* body
-      }).pipe(Effect.ensuring(Effect.flatMap(now, (at) => Effect.sync(() => { record().endedAt = at }))))
       const callback = spec.callback === "none" ? undefined : (result: TaskResult<unknown, unknown>) => {
         record().callbacks.push(result)
         switch (spec.callback) {
@@ -196,12 +289,15 @@ const drive = (schedule: Schedule) =>
       }
       return {
         id,
-        execute,
+        execute: observedBody(record, body),
         callback,
         priority: spec.priority,
         key: spec.key,
         timeout: spec.timeout,
-        queueTimeout: spec.queueTimeout
+        queueTimeout: spec.queueTimeout,
+        retry: spec.retry === undefined
+          ? undefined
+          : RetrySchedule.spaced(`${spec.retry.delay} millis`).pipe(RetrySchedule.intersect(RetrySchedule.recurs(spec.retry.times)))
       }
     }
 
@@ -232,8 +328,8 @@ const drive = (schedule: Schedule) =>
             fiber,
             handle: undefined,
             acceptedAt: undefined,
-            startedAt: undefined,
-            endedAt: undefined,
+            attempts: [],
+            segments: [],
             callbacks: [],
             cancelRequested: false,
             callerInterrupted: false
@@ -247,6 +343,16 @@ const drive = (schedule: Schedule) =>
           if (target?.handle !== undefined) {
             target.cancelRequested = true
             yield* Effect.fork(target.handle.cancel)
+          }
+          break
+        }
+        case "CancelById": {
+          const target = records[step.target % Math.max(1, records.length)]
+          if (target === undefined) {
+            if (yield* pool.cancel("nobody")) driverViolations.push("cancel of an id never submitted returned true")
+          } else {
+            target.cancelRequested = true
+            cancelsById.push(yield* Effect.fork(pool.cancel(target.id)))
           }
           break
         }
@@ -277,6 +383,28 @@ const drive = (schedule: Schedule) =>
           for (const pause of pauses) if (pause.key === step.key && pause.until > at) pause.until = at
           break
         }
+        case "PausePool": {
+          // (once shutdown has begun the pool drains; pausing it then is not part of the model)
+          if (shutdownFiber !== undefined) break
+          const at = yield* now
+          yield* pool.pause
+          const open = poolPauses.at(-1)
+          if (open === undefined || open.until !== Infinity) poolPauses.push({ from: at, until: Infinity })
+          break
+        }
+        case "ResumePool": {
+          const at = yield* now
+          yield* pool.resume
+          const open = poolPauses.at(-1)
+          if (open !== undefined && open.until === Infinity) open.until = at
+          break
+        }
+        case "Resize": {
+          const at = yield* now
+          yield* pool.resize(step.workers).pipe(Effect.orDie)
+          bounds.push({ at, workers: step.workers })
+          break
+        }
         case "Shutdown":
           if (shutdownFiber === undefined) {
             shutdownStartedAt = yield* now
@@ -290,6 +418,9 @@ const drive = (schedule: Schedule) =>
       shutdownStartedAt = yield* now
       shutdownFiber = yield* Effect.fork(Effect.zipRight(pool.shutdown, now))
     }
+    // Shutdown while paused resumes the pool.
+    const open = poolPauses.at(-1)
+    if (open !== undefined && open.until > shutdownStartedAt!) open.until = shutdownStartedAt!
     // Tasks that refuse interruption may hold shutdown past its deadline:
     // move the clock on until it is over.
     // (Each TestClock.adjust costs milliseconds of real time: skip the needless ones.)
@@ -298,18 +429,23 @@ const drive = (schedule: Schedule) =>
     if (shutdownFiber.unsafePoll() === null) yield* TestClock.adjust(`${longestTask} millis`)
     const shutdownEndedAt = yield* Fiber.join(shutdownFiber)
     for (const record of records) yield* Fiber.await(record.fiber)
+    for (const cancel of cancelsById) yield* Fiber.await(cancel)
     const metrics = yield* pool.metrics
     yield* Scope.close(scope, Exit.void)
 
-    return yield* check({
+    const violations = yield* check({
       schedule,
       name,
       records,
+      children,
       pauses,
+      poolPauses,
+      bounds,
       metrics,
       shutdownStartedAt: shutdownStartedAt!,
       shutdownEndedAt
     })
+    return [...driverViolations, ...violations]
   })
 
 // ---- the invariants ----
@@ -318,7 +454,10 @@ interface Observed {
   readonly schedule: Schedule
   readonly name: string
   readonly records: ReadonlyArray<Record>
+  readonly children: ReadonlyArray<Child>
   readonly pauses: ReadonlyArray<{ readonly key: string; readonly from: number; readonly until: number }>
+  readonly poolPauses: ReadonlyArray<{ readonly from: number; readonly until: number }>
+  readonly bounds: ReadonlyArray<{ readonly at: number; readonly workers: number }>
   readonly metrics: Effect.Effect.Success<WorkerPool["Type"]["metrics"]>
   readonly shutdownStartedAt: number
   readonly shutdownEndedAt: number
@@ -336,15 +475,38 @@ const counter = (metric: string, pool: string, perPriority: boolean) => {
 const failureOf = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
 
+/**
+ * Whether an attempt of the task can end in a typed failure or a running-time
+ * timeout, the only ends that are retried (a defect, die or throw, is not).
+ */
+const mayFailAnAttempt = (spec: TaskSpec): boolean =>
+  spec.behaviour === "fail" || spec.behaviour === "flaky" ||
+  spec.timeout !== undefined && (spec.behaviour === "hang" || spec.behaviour === "nest" || spec.timeout <= spec.millis)
+
+/**
+ * The concurrency bound at `t`: the largest of the one in force just before
+ * and those set at `t` (a resize and a start at the same instant may come
+ * in either order).
+ */
+const boundAt = (bounds: Observed["bounds"], t: number): number => {
+  let before = bounds[0]!.workers
+  let atT = 0
+  for (const bound of bounds) {
+    if (bound.at < t) before = bound.workers
+    else if (bound.at === t) atT = Math.max(atT, bound.workers)
+  }
+  return Math.max(before, atT)
+}
+
 const check = (observed: Observed): Effect.Effect<Array<string>> =>
   Effect.gen(function*() {
-    const { metrics, name, records, schedule } = observed
+    const { children, metrics, name, records, schedule } = observed
     const violations: Array<string> = []
     const fail = (message: string) => violations.push(message)
     const results = new Map<Record, TaskResult<unknown, unknown>>()
 
-    // (1) every accepted task settled exactly once, with the outcome its behaviour implies;
-    //     every refused submission got a typed error
+    // (1) every accepted task settled exactly once, with the outcome its behaviour implies and
+    //     as many attempts as its body saw; every refused submission got a typed error
     for (const record of records) {
       const exit = record.fiber.unsafePoll()
       if (exit === null) {
@@ -365,66 +527,102 @@ const check = (observed: Observed): Effect.Effect<Array<string>> =>
         if (accepted && record.callbacks.length !== 1) fail(`${record.id}: callback ran ${record.callbacks.length} times`)
         if (!accepted && record.callbacks.length > 1) fail(`${record.id}: callback ran ${record.callbacks.length} times`)
       }
-      if (record.handle === undefined) continue
-      const result = yield* record.handle.await
+      const attempts = record.attempts.length
+      if (attempts > 1 + (record.spec.retry?.times ?? 0)) fail(`${record.id}: ran ${attempts} attempts with retry ${JSON.stringify(record.spec.retry)}`)
+      if (attempts > 1 && !mayFailAnAttempt(record.spec)) fail(`${record.id}: retried though no attempt of it can fail or time out`)
+      const late = record.attempts.slice(1).find((attempt) => attempt.start > observed.shutdownStartedAt)
+      if (late !== undefined) fail(`${record.id}: an attempt started at ${late.start} ms, after shutdown began at ${observed.shutdownStartedAt} ms`)
+      const result = record.handle !== undefined
+        ? yield* record.handle.await
+        : record.via === "run" ? record.callbacks[0] : undefined
+      if (result === undefined) continue
       results.set(record, result)
       if (record.spec.callback !== "none" && record.callbacks[0] !== result) {
         fail(`${record.id}: callback saw a different result than await`)
       }
-      if (record.startedAt !== undefined && record.acceptedAt !== undefined && record.startedAt < record.acceptedAt) {
+      // (an attempt cancelled as it starts may be interrupted before its body's first step)
+      const cutAtStart = Exit.isInterrupted(result.exit) && result.attempts === attempts + 1
+      if (result.attempts !== attempts && !cutAtStart) fail(`${record.id}: result.attempts is ${result.attempts}, its body ran ${attempts} times`)
+      const started = firstStart(record)
+      if (started !== undefined && record.acceptedAt !== undefined && started < record.acceptedAt) {
         fail(`${record.id}: started before it was accepted`)
       }
       const outcome = explain(record, result, observed)
       if (outcome !== undefined) fail(`${record.id}: ${outcome}`)
     }
+    for (const child of children) {
+      if (child.callbacks > 1 || child.attempts.length > 0 && child.callbacks !== 1) {
+        fail(`${child.id}: ran ${child.attempts.length} times, its callback ${child.callbacks} times`)
+      }
+    }
 
-    // (2) metrics add up and match the Effect metrics
-    const { tasksCancelled, tasksCompleted, tasksFailed, tasksSubmitted } = metrics
+    // (2) metrics add up (a retried task counts once, by its last outcome; retries apart) and
+    //     match the Effect metrics
+    const { tasksCancelled, tasksCompleted, tasksFailed, tasksRetried, tasksSubmitted } = metrics
     if (tasksSubmitted !== tasksCompleted + tasksFailed + tasksCancelled) {
       fail(`metrics do not add up: ${JSON.stringify(metrics)}`)
     }
+    const attemptsOf = (record: Record) => results.get(record)?.attempts ?? record.attempts.length
+    const retriesSeen = records.reduce((sum, record) => sum + Math.max(0, attemptsOf(record) - 1), 0) +
+      children.reduce((sum, child) => sum + Math.max(0, child.attempts.length - 1), 0)
+    if (tasksRetried !== retriesSeen) fail(`tasksRetried is ${tasksRetried}, the tasks ran ${retriesSeen} attempts after their first`)
     if (metrics.queued !== 0 || metrics.running !== 0) fail(`not idle after shutdown: ${JSON.stringify(metrics)}`)
+    if (metrics.paused) fail("still paused after shutdown")
+    const lastBound = observed.bounds[observed.bounds.length - 1]!.workers
+    if (metrics.workers !== lastBound) fail(`metrics.workers is ${metrics.workers}, the last bound set ${lastBound}`)
     const fromEffect = {
       submitted: yield* counter(MetricKeyName.submitted, name, false),
       completed: yield* counter(MetricKeyName.completed, name, true),
       failed: yield* counter(MetricKeyName.failed, name, true),
-      cancelled: yield* counter(MetricKeyName.cancelled, name, true)
+      cancelled: yield* counter(MetricKeyName.cancelled, name, true),
+      retried: yield* counter(MetricKeyName.retried, name, true)
     }
     const fromSnapshot = {
       submitted: tasksSubmitted,
       completed: tasksCompleted,
       failed: tasksFailed,
-      cancelled: tasksCancelled
+      cancelled: tasksCancelled,
+      retried: tasksRetried
     }
     if (JSON.stringify(fromEffect) !== JSON.stringify(fromSnapshot)) {
       fail(`Effect metrics ${JSON.stringify(fromEffect)} differ from the snapshot ${JSON.stringify(fromSnapshot)}`)
     }
 
-    // (3) never more than `workers` running, never more than a key's limit,
+    // (3) never more running than the bound in force (tasks waiting on their own pool do not
+    //     run), never more than a key's limit, no attempt started while the pool was paused,
     //     never a lower effective priority started while an eligible higher one was queued
-    const ran = records.filter((r) => r.startedAt !== undefined && r.endedAt !== undefined)
+    const segments = [...records, ...children].flatMap((body) => body.segments.filter((s) => s.to !== undefined))
+    for (const segment of segments) {
+      const t = segment.from
+      const overlapping = segments.filter((s) => s.from <= t && s.to! > t).length
+      const bound = boundAt(observed.bounds, t)
+      if (overlapping > bound) fail(`${overlapping} tasks ran at ${t} ms with a bound of ${bound} workers`)
+      if (segment.start && observed.poolPauses.some((p) => p.from < t && t < p.until)) fail(`a task started at ${t} ms while the pool was paused`)
+    }
+    const endedAttempts = (r: Record) => r.attempts.filter((a) => a.end !== undefined)
     const queuedUntil = new Map<Record, number>()
     for (const [record, result] of results) {
-      queuedUntil.set(record, record.startedAt ?? record.acceptedAt! + Duration.toMillis(result.waitTime))
+      queuedUntil.set(record, firstStart(record) ?? record.acceptedAt! + Duration.toMillis(result.waitTime))
     }
-    for (const record of ran) {
-      const t = record.startedAt!
-      const overlapping = ran.filter((r) => r.startedAt! <= t && r.endedAt! > t)
-      if (overlapping.length > schedule.workers) fail(`${overlapping.length} tasks ran at ${t} ms with ${schedule.workers} workers`)
-      if (record.spec.key !== undefined && schedule.keyLimit !== undefined) {
-        const sameKey = overlapping.filter((r) => r.spec.key === record.spec.key).length
-        if (sameKey > schedule.keyLimit) fail(`${sameKey} tasks of key ${record.spec.key} ran at ${t} ms, limit ${schedule.keyLimit}`)
+    for (const record of records) {
+      for (const attempt of endedAttempts(record)) {
+        const t = attempt.start
+        if (record.spec.key !== undefined && schedule.keyLimit !== undefined) {
+          const sameKey = records.filter((r) => r.spec.key === record.spec.key && endedAttempts(r).some((a) => a.start <= t && a.end! > t)).length
+          if (sameKey > schedule.keyLimit) fail(`${sameKey} tasks of key ${record.spec.key} ran at ${t} ms, limit ${schedule.keyLimit}`)
+        }
       }
-      const overtaken = records.find((other) => overtook(record, other, ran, queuedUntil, observed))
+      if (endedAttempts(record).length === 0) continue
+      const overtaken = records.find((other) => overtook(record, other, queuedUntil, observed))
       if (overtaken !== undefined) {
-        fail(`${record.id} (priority ${record.spec.priority}) started at ${t} ms while ${overtaken.id} (priority ${overtaken.spec.priority}) was queued and could start`)
+        fail(`${record.id} (priority ${record.spec.priority}) started at ${firstStart(record)} ms while ${overtaken.id} (priority ${overtaken.spec.priority}) was queued and could start`)
       }
     }
 
     // (4) shutdown finished within shutdownTimeout plus one tick of the clock,
     //     plus what a task refusing interruption still had to run
     const shutdownTook = observed.shutdownEndedAt - observed.shutdownStartedAt
-    const holdout = Math.max(0, ...records.filter((r) => r.spec.behaviour === "uninterruptible" && r.startedAt !== undefined).map((r) => r.spec.millis))
+    const holdout = Math.max(0, ...records.filter((r) => r.spec.behaviour === "uninterruptible" && r.attempts.length > 0).map((r) => r.spec.millis))
     if (shutdownTook > schedule.shutdownTimeout + 1 + holdout) {
       fail(`shutdown took ${shutdownTook} ms with shutdownTimeout ${schedule.shutdownTimeout}`)
     }
@@ -435,17 +633,20 @@ const MetricKeyName = {
   submitted: "workerpool_tasks_submitted",
   completed: "workerpool_tasks_completed",
   failed: "workerpool_tasks_failed",
-  cancelled: "workerpool_tasks_cancelled"
+  cancelled: "workerpool_tasks_cancelled",
+  retried: "workerpool_task_retries"
 } as const
 
 /** Why a task's result does not follow from its behaviour, or `undefined` when it does. */
 const explain = (record: Record, result: TaskResult<unknown, unknown>, observed: Observed): string | undefined => {
   const { spec } = record
   const exit = result.exit
-  const ran = record.startedAt !== undefined
+  const ran = record.attempts.length > 0
+  const retried = spec.retry !== undefined
   const interruptedByUs = record.cancelRequested || record.callerInterrupted
   if (Exit.isSuccess(exit)) {
-    if (spec.behaviour !== "succeed" && spec.behaviour !== "uninterruptible") return `succeeded though it was to ${spec.behaviour}`
+    if (spec.behaviour === "flaky" && record.attempts.length < 2) return "succeeded on its first attempt though it fails that one"
+    if (!["succeed", "uninterruptible", "flaky", "nest"].includes(spec.behaviour)) return `succeeded though it was to ${spec.behaviour}`
     return exit.value === record.id ? undefined : `succeeded with ${String(exit.value)}`
   }
   const cause = exit.cause
@@ -455,20 +656,23 @@ const explain = (record: Record, result: TaskResult<unknown, unknown>, observed:
       : "was interrupted though nobody cancelled it and shutdown drained in time"
   }
   const error = Option.getOrUndefined(Cause.failureOption(cause))
-  if (error instanceof TaskFailure) return spec.behaviour === "fail" && ran ? undefined : `failed though it was to ${spec.behaviour}`
+  if (error instanceof TaskFailure) {
+    return (spec.behaviour === "fail" || spec.behaviour === "flaky") && ran ? undefined : `failed though it was to ${spec.behaviour}`
+  }
   if (error instanceof TaskTimeoutError) {
     if (error.phase === "running") {
       const timeout = spec.timeout
       if (timeout === undefined) return "timed out running without a timeout"
-      if (spec.behaviour !== "hang" && spec.millis < timeout) return `timed out after ${timeout} ms though it takes ${spec.millis} ms`
+      const waitsOnPool = spec.behaviour === "nest"
+      if (spec.behaviour !== "hang" && !waitsOnPool && spec.millis < timeout) return `timed out after ${timeout} ms though it takes ${spec.millis} ms`
       return ran ? undefined : "timed out running without having started"
     }
-    if (ran) return "expired in the queue after it had started"
+    if (ran && !retried) return "expired in the queue after it had started"
     return spec.queueTimeout !== undefined || observed.schedule.queueTimeout !== undefined
       ? undefined
       : "expired in the queue without a queue deadline"
   }
-  if (error instanceof QueueFullError) return error.evicted && !ran ? undefined : "settled with QueueFullError without being evicted"
+  if (error instanceof QueueFullError) return error.evicted && (!ran || retried) ? undefined : "settled with QueueFullError without being evicted"
   if (error instanceof PoolShutdownError) return ran ? "settled with PoolShutdownError after it had started" : undefined
   if (Cause.isDie(cause)) {
     const defect = Option.getOrUndefined(Cause.dieOption(cause))
@@ -480,19 +684,20 @@ const explain = (record: Record, result: TaskResult<unknown, unknown>, observed:
 
 /**
  * Whether `other` was queued, with a higher effective priority and able to
- * start, when `record` started. Every instant that could go either way
+ * start, when `record` first started. Every instant that could go either way
  * counts against the violation (half-open intervals, pauses ending at the
- * instant, tasks of the key ending at the instant).
+ * instant, tasks of the key ending at the instant). Only a task's first
+ * wait in the queue is looked at: `other` must not be retried (its later
+ * waits are not observed).
  */
 const overtook = (
   record: Record,
   other: Record,
-  ran: ReadonlyArray<Record>,
   queuedUntil: ReadonlyMap<Record, number>,
   observed: Observed
 ): boolean => {
-  const t = record.startedAt!
-  if (other === record || record.acceptedAt === undefined) return false
+  const t = firstStart(record)!
+  if (other === record || record.acceptedAt === undefined || other.spec.retry !== undefined) return false
   if (other.acceptedAt === undefined || other.acceptedAt >= t) return false
   const leftQueue = queuedUntil.get(other)
   if (leftQueue === undefined || leftQueue <= t) return false
@@ -505,7 +710,9 @@ const overtook = (
     if (observed.pauses.some((p) => p.key === key && p.from <= t && t <= p.until)) return false
     const limit = observed.schedule.keyLimit
     if (limit !== undefined) {
-      const busy = ran.filter((r) => r.spec.key === key && r.startedAt! <= t && r.endedAt! >= t).length
+      const busy = observed.records.filter((r) =>
+        r.spec.key === key && r.attempts.some((a) => a.start <= t && (a.end === undefined || a.end >= t))
+      ).length
       if (busy >= limit) return false
     }
   }
