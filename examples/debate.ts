@@ -4,12 +4,17 @@
  * round out. After the last round a judge picks the best argument of that
  * round.
  *
+ * The moderator is itself a task of the pool, and it runs the agents and the
+ * judge on that same pool of two workers: while it waits for them it lends
+ * its worker, so the pool never deadlocks and never runs more than two tasks
+ * at once.
+ *
  *   npx tsx examples/debate.ts
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Random } from "effect"
 import { pathToFileURL } from "node:url"
-import { Priority, type Task, TaskResult, WorkerPool } from "@helixagent/concurrency"
+import { Priority, type Task, TaskResult, WorkerPool, type WorkerPoolService } from "@helixagent/concurrency"
 
 export const question = "Should a worker pool let low-priority tasks age into higher levels?"
 
@@ -59,36 +64,42 @@ const judge = (finalRound: ReadonlyArray<Argument>) =>
     return finalRound.reduce((best, argument) => argument.confidence > best.confidence ? argument : best)
   })
 
+/** The moderator: runs the rounds and the judge on the pool it runs on. */
+const moderate = (pool: WorkerPoolService) =>
+  Effect.gen(function*() {
+    yield* Effect.log(`question: ${question}`)
+    const transcript: Array<ReadonlyArray<Argument>> = []
+    let previous: ReadonlyArray<Argument> = []
+    for (let round = 1; round <= rounds; round++) {
+      const turns = agents.map((agent): Task<Argument> => ({
+        id: `round-${round}/${agent.name}`,
+        key: agent.provider,
+        execute: argue(agent, round, previous),
+        timeout: "500 millis"
+      }))
+      // runAll runs the round's turns in parallel and returns their results in agent order.
+      const results = yield* pool.runAll(turns)
+      for (const result of results) {
+        if (TaskResult.isFailure(result)) yield* Effect.logWarning(`${result.taskId} did not answer; it sits this round out`)
+      }
+      previous = results.filter(TaskResult.isSuccess).map((result) => result.exit.value)
+      for (const argument of previous) yield* Effect.log(`round ${round}, ${argument.agent} (${argument.confidence}): ${argument.text}`)
+      transcript.push(previous)
+    }
+
+    // The judge goes ahead of anything else queued in the pool.
+    const verdict = yield* pool.run({ id: "judge", priority: Priority.Critical, execute: judge(previous) })
+    yield* Effect.log(`the judge sides with the ${verdict.agent}: ${verdict.text}`)
+    return { transcript, verdict }
+  })
+
 export const program = Effect.gen(function*() {
   const pool = yield* WorkerPool
-  yield* Effect.log(`question: ${question}`)
-
-  const transcript: Array<ReadonlyArray<Argument>> = []
-  let previous: ReadonlyArray<Argument> = []
-  for (let round = 1; round <= rounds; round++) {
-    const turns = agents.map((agent): Task<Argument> => ({
-      id: `round-${round}/${agent.name}`,
-      key: agent.provider,
-      execute: argue(agent, round, previous),
-      timeout: "500 millis"
-    }))
-    // runAll runs the round's turns in parallel and returns their results in agent order.
-    const results = yield* pool.runAll(turns)
-    for (const result of results) {
-      if (TaskResult.isFailure(result)) yield* Effect.logWarning(`${result.taskId} did not answer; it sits this round out`)
-    }
-    previous = results.filter(TaskResult.isSuccess).map((result) => result.exit.value)
-    for (const argument of previous) yield* Effect.log(`round ${round}, ${argument.agent} (${argument.confidence}): ${argument.text}`)
-    transcript.push(previous)
-  }
-
-  // The judge goes ahead of anything else queued in the pool.
-  const verdict = yield* pool.run({ id: "judge", priority: Priority.Critical, execute: judge(previous) })
-  yield* Effect.log(`the judge sides with the ${verdict.agent}: ${verdict.text}`)
-  return { transcript, verdict }
+  // The moderator runs on the pool too: a task that waits on tasks of its own pool gives its worker back meanwhile.
+  return yield* pool.run({ id: "moderator", priority: Priority.High, execute: moderate(pool) })
 })
 
-export const main = program.pipe(Effect.provide(WorkerPool.layer({ workers: 4, name: "debate" })))
+export const main = program.pipe(Effect.provide(WorkerPool.layer({ workers: 2, name: "debate" })))
 
 // Run when executed directly, not when imported (by the tests).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
