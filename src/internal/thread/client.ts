@@ -3,8 +3,10 @@ import * as Transferable from "@effect/platform/Transferable"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import type * as ParseResult from "effect/ParseResult"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -15,7 +17,7 @@ import { type Job, type Reply, ThreadDispatcher } from "./dispatcher.js"
 import { makeThreadInstruments } from "./instruments.js"
 import type { ResolvedThreadOptions } from "./options.js"
 
-type Decoder = (value: unknown) => Effect.Effect<unknown, unknown>
+type Decoder = (value: unknown) => Either.Either<unknown, ParseResult.ParseError>
 
 interface Codec {
   readonly success: Decoder
@@ -60,9 +62,12 @@ export const makeThreadClient = (
     const codecOf = (request: Schema.TaggedRequest.All): Codec => {
       let codec = codecs.get(request._tag)
       if (codec === undefined) {
-        const success = Schema.decodeUnknown(Schema.successSchema(request as Schema.WithResult.Any)) as Decoder
-        const failure = Schema.decodeUnknown(Schema.failureSchema(request as Schema.WithResult.Any)) as Decoder
-        codec = { success, failure }
+        // Result schemas that need services are outside what a thread pool can decode with.
+        const result = request as Schema.WithResult.Any
+        codec = {
+          success: Schema.decodeUnknownEither(Schema.successSchema(result) as Schema.Schema<unknown, unknown, never>),
+          failure: Schema.decodeUnknownEither(Schema.failureSchema(result) as Schema.Schema<unknown, unknown, never>)
+        }
         codecs.set(request._tag, codec)
       }
       return codec
@@ -70,10 +75,14 @@ export const makeThreadClient = (
 
     const toEffect = (codec: Codec, reply: Reply): Effect.Effect<unknown, unknown> => {
       switch (reply._tag) {
-        case "success":
-          return Effect.orDie(codec.success(reply.value))
-        case "failure":
-          return Effect.flatMap(Effect.orDie(codec.failure(reply.error)), Effect.fail)
+        case "success": {
+          const decoded = codec.success(reply.value)
+          return Either.isRight(decoded) ? Exit.succeed(decoded.right) : Exit.die(decoded.left)
+        }
+        case "failure": {
+          const decoded = codec.failure(reply.error)
+          return Either.isRight(decoded) ? Exit.fail(decoded.right) : Exit.die(decoded.left)
+        }
         case "defect":
           return defect(reply.cause)
         case "crashed":
