@@ -125,8 +125,7 @@ describe.runIf(available || process.env["CI"] !== undefined)("ClusterPool on Pos
         Effect.flatMap((handles) => Effect.forEach(handles, (handle) => handle.await, { concurrency: "unbounded" }))
       )))
     while (bulkOn(victim) < 200 || bulkOn(survivor) < 200) await new Promise((r) => setTimeout(r, 20))
-    const startedOnVictim = new Set(victim.events.filter((event) => event.event === "start").map((event) => event.id))
-    const interrupted = new Set(startedOnVictim)
+    const interrupted = new Set(victim.events.filter((event) => event.event === "start").map((event) => event.id))
     for (const event of victim.events) if (event.event === "end") interrupted.delete(event.id)
     const killedAt = Date.now()
     victim.child.kill("SIGKILL")
@@ -147,8 +146,8 @@ describe.runIf(available || process.env["CI"] !== undefined)("ClusterPool on Pos
     const rerun = values.filter((value) => interrupted.has(value.id) && value.runner === survivor.name)
     expect(rerun.length).toBeGreaterThan(0)
     expect(rerun.every((value) => value.attempt >= 2)).toBe(true)
-    // only a task that had started on the killed runner runs a second time
-    expect(values.filter((value) => value.attempt > 1).every((value) => startedOnVictim.has(value.id))).toBe(true)
+    // a second delivery only comes from the killed runner's shards moving, so it runs on the survivor
+    expect(values.filter((value) => value.attempt > 1).every((value) => value.runner === survivor.name)).toBe(true)
     const stored = await query<{ count: string }>(database.url, "select count(*) from cluster_pool_results where id like 'bulk-%' and settled is not null")
     expect(Number(stored[0]!.count)).toBe(1_000)
   }, 60_000)
