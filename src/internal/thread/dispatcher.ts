@@ -1,41 +1,11 @@
 import type * as PlatformWorker from "@effect/platform/Worker"
 import { WorkerError } from "@effect/platform/WorkerError"
-import type * as Cause from "effect/Cause"
 import type { Worker } from "node:worker_threads"
 import { ThreadCrashedError, ThreadStartError } from "../../ThreadError.js"
 import type { ThreadInstruments } from "./instruments.js"
+import { type Job, type Request, type Response, toReply } from "./job.js"
 import type { ResolvedThreadOptions } from "./options.js"
 import { spawnThread } from "./spawn.js"
-
-/**
- * How a thread answered a request, or why it never will.
- *
- * @internal
- */
-export type Reply =
-  | { readonly _tag: "success"; readonly value: unknown }
-  | { readonly _tag: "failure"; readonly error: unknown }
-  | { readonly _tag: "defect"; readonly cause: Cause.Cause<WorkerError> }
-  | { readonly _tag: "crashed"; readonly error: ThreadCrashedError }
-
-/**
- * One request: waiting in the queue, running on a thread, or interrupted
- * and waiting for its thread to confirm.
- *
- * @internal
- */
-export interface Job {
-  readonly tag: string
-  readonly payload: unknown
-  readonly transfers: ReadonlyArray<unknown>
-  readonly span: PlatformWorker.Worker.Span | undefined
-  readonly reply: (reply: Reply) => void
-  state: "queued" | "running" | "interrupting" | "settled"
-  id: number
-  thread: PoolThread | undefined
-  startedAt: number
-  graceTimer: ReturnType<typeof setTimeout> | undefined
-}
 
 type EndReason = "terminated" | "closed" | "recycled" | "startup-timeout"
 
@@ -57,8 +27,6 @@ class PoolThread {
   }
 }
 
-type Request = PlatformWorker.Worker.Request<unknown>
-type Response = PlatformWorker.Worker.Response<unknown, unknown>
 
 const closeGraceMillis = 1_000
 const maxRespawnDelayMillis = 30_000
@@ -132,7 +100,7 @@ export class ThreadDispatcher {
       return
     }
     if (job.state !== "running") return
-    const thread = job.thread!
+    const thread = job.thread as PoolThread
     job.state = "interrupting"
     thread.interrupting++
     this.post(thread, [job.id, 1], [])
@@ -208,27 +176,9 @@ export class ThreadDispatcher {
       job.state = "settled"
     } else {
       job.state = "settled"
-      job.reply(this.toReply(response))
+      job.reply(toReply(response))
     }
     this.afterFinish(thread)
-  }
-
-  private toReply(response: Response): Reply {
-    switch (response[1]) {
-      case 0:
-        return { _tag: "success", value: response[2][0] }
-      case 1:
-        return response.length === 3 && response[2].length > 0
-          ? { _tag: "success", value: response[2][0] }
-          : {
-            _tag: "defect",
-            cause: WorkerError.decodeCause({ _tag: "Die", defect: new Error("the handler ended without a result") })
-          }
-      case 2:
-        return { _tag: "failure", error: response[2] }
-      case 3:
-        return { _tag: "defect", cause: WorkerError.decodeCause(response[2]) }
-    }
   }
 
   /** Takes a settled or crashed job off its thread and records how long it ran. */
