@@ -6,7 +6,7 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Priority, TaskTimeoutError, WorkerPool } from "@helixagent/concurrency"
 import { ThreadPool } from "@helixagent/concurrency/threads"
-import { Requests, Spin, Square } from "./fixtures/threads/requests.js"
+import { Requests, SpanInfo, Spin, Square } from "./fixtures/threads/requests.js"
 
 const script = new URL("./fixtures/threads/thread.ts", import.meta.url)
 
@@ -58,6 +58,19 @@ layer(CpuPool, { timeout: 120_000, excludeTestServices: true })("WorkerPool task
       expect(results.every((result) => result.exit._tag === "Success")).toBe(true)
       const sorted = [...spans].sort((a, b) => a[0] - b[0])
       for (let i = 1; i < sorted.length; i++) expect(sorted[i]![0]).toBeGreaterThanOrEqual(sorted[i - 1]![1])
+    }))
+
+  it.effect("the task's span is the parent of the handler's span in the thread", () =>
+    Effect.gen(function*() {
+      const pool = yield* WorkerPool
+      const threads = yield* ThreadPool
+      const [task, handler] = yield* pool.run({
+        id: "traced",
+        execute: Effect.zip(Effect.orDie(Effect.currentSpan), threads.execute(new SpanInfo()))
+      }).pipe(Effect.withSpan("request"))
+      expect(task.name).toBe("WorkerPool.task")
+      expect(handler.parentSpanId).toBe(task.spanId)
+      expect(handler.traceId).toBe(task.traceId)
     }))
 
   it.effect("a synchronous loop cut by its task's timeout gives TaskTimeoutError, and the next request runs promptly", () =>
