@@ -473,6 +473,25 @@ describe("retries and the end of a task", () => {
       expect(yield* pool.metrics).toMatchObject({ tasksFailed: 1, tasksCancelled: 0, tasksRetried: 0 })
     }))
 
+  it.scoped("once shutdown has begun, a task back in the queue for its next attempt settles at once with its last failure and never runs again", () =>
+    Effect.gen(function*() {
+      const pool = yield* makePool({ workers: 1, shutdownTimeout: "10 seconds" })
+      const task = scripted([fails, succeeds])
+      const handle = yield* pool.submit({ id: "requeued", execute: task.execute, retry: Schedule.spaced("1 second") })
+      yield* yieldMany()
+      // paused, so that it stays in the queue once its delay is over
+      yield* pool.pause
+      yield* TestClock.adjust("1 second")
+      expect((yield* pool.tasks).map((info) => [info.taskId, info.state, info.attempts])).toStrictEqual([["requeued", "queued", 1]])
+      const shutdown = yield* Effect.fork(pool.shutdown)
+      expect(yield* isDone(shutdown)).toBe(true)
+      const result = yield* handle.await
+      expect(failureOf(result.exit)).toStrictEqual(new Attempt(1))
+      expect(result.attempts).toBe(1)
+      expect(task.state.attempts).toBe(1)
+      expect(yield* pool.metrics).toMatchObject({ tasksFailed: 1, tasksCompleted: 0, tasksRetried: 0 })
+    }))
+
   it.scoped("once shutdown has begun, an attempt that fails is not retried", () =>
     Effect.gen(function*() {
       const pool = yield* makePool({ workers: 1, shutdownTimeout: "10 seconds" })
