@@ -117,13 +117,20 @@ export class PoolCore extends PoolQueue implements Drainable {
   stopAccepting(): void {
     this.accepting = false
     this.hub.pool("ShutdownStarted")
+    // No new attempt starts: a task waiting for one (out waiting its delay,
+    // or back in the queue) settles with its last failure, before a resume
+    // could start it.
+    for (const entry of this.tasks.values()) {
+      const waiting = entry.phase === Phase.Retrying || (entry.phase === Phase.Queued && entry.lastResult !== undefined)
+      if (!waiting) continue
+      if (entry.phase === Phase.Queued) this.unqueue(entry)
+      this.runner.settleRetrying(entry)
+    }
     this.resume()
     this.admission.refuseAll((entry) => {
       this.stats.onRejected("shutdown")
       return this.shutdownError(entry.taskId)
     })
-    // No new attempt starts: a task waiting for one settles with its last failure.
-    for (const entry of this.tasks.values()) if (entry.phase === Phase.Retrying) this.runner.settleRetrying(entry)
   }
 
   /**

@@ -258,7 +258,6 @@ export abstract class PoolQueue implements EntryOwner, AdmissionOwner, RunnerOwn
     if (entry.phase !== Phase.Retrying) return
     const now = this.now()
     entry.phase = Phase.Queued
-    entry.lastResult = undefined
     entry.enqueuedAt = now
     this.scheduler.requeue(entry, now)
     this.queued(entry, now)

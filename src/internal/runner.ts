@@ -91,6 +91,7 @@ export class TaskRunner {
   /** Gives a task a slot for its next attempt; its fiber starts when the launcher next runs (see `launchSoon`). */
   assign(entry: TaskEntry, now: number): void {
     entry.phase = Phase.Running
+    entry.lastResult = undefined
     entry.holdsSlot = true
     if (++entry.attempts > 1) this.stats.onRetried(entry.priority)
     entry.timedOut = false
@@ -147,6 +148,7 @@ export class TaskRunner {
   /** Settles a task that holds no slot with `result`, after its callback. */
   settleHeld(entry: TaskEntry, result: AnyResult, outcome: TaskOutcome): void {
     entry.outcome = outcome
+    entry.lastResult = undefined
     const callback = entry.task.callback
     if (callback === undefined) return this.owner.settle(entry, result)
     entry.phase = Phase.Callback
@@ -162,9 +164,12 @@ export class TaskRunner {
     if (cutBy !== undefined) fiber.unsafeInterruptAsFork(cutBy)
   }
 
-  /** Settles a task waiting for its next attempt with its last attempt's result: no new attempt starts. */
+  /**
+   * Settles a task waiting for its next attempt (out of the queue) with its
+   * last attempt's result: once shutdown has begun no new attempt starts.
+   */
   settleRetrying(entry: TaskEntry): void {
-    this.timers.cancel(entry.deadline!)
+    if (entry.deadline !== undefined) this.timers.cancel(entry.deadline)
     entry.deadline = undefined
     this.stats.onFinished(entry.priority, entry.outcome === "timeout" ? "timeout" : "failure", entry.ranMillis)
     this.settleHeld(entry, entry.lastResult!, entry.outcome)

@@ -75,7 +75,7 @@ export class TaskEntry implements TaskHandle<any, any>, Schedulable<TaskEntry> {
   holdsSlot = false
   /** Its fibers waiting on the pool now. */
   waits = 0
-  /** The last attempt's result while it waits for its next attempt. */
+  /** The last attempt's result, from a failed attempt until the next one starts (waiting out its delay, then queued). */
   lastResult: AnyResult | undefined = undefined
   /** How it settled, for the `TaskSettled` event. */
   outcome: TaskOutcome = "success"
