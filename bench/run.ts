@@ -11,6 +11,12 @@
  *   queued task and time to drain; and our pool's `submitBatch` over a lazy
  *   generator.
  *
+ * - W4 threads (bench/threads.ts): CPU-bound and tiny requests on 2 worker
+ *   threads, against piscina and tinypool; recovery from a runaway task.
+ * - W6 cluster (bench/cluster.ts): two runner processes on PostgreSQL and a
+ *   client, against BullMQ on Redis with two worker processes; failover
+ *   after a SIGKILL.
+ *
  * Contenders: a hand-written promise pool (the floor), in W1 and W2 a fiber
  * per task with Effect's public API (the fiber floor, bench/floor.ts),
  * p-limit, p-queue, fastq, async.queue / async.priorityQueue,
@@ -52,6 +58,8 @@ import {
   targetsTable,
   type WorkloadSummary
 } from "./report.js"
+import { runClusterBenchmark } from "./cluster.js"
+import { runThreadsBenchmark } from "./threads.js"
 import { allWorkloads, makeWorkload, type Sizes, type WorkloadId } from "./workloads.js"
 
 const argv = process.argv.slice(2)
@@ -68,22 +76,27 @@ for (const [i, arg] of argv.entries()) {
   const flag = arg.split("=")[0]!
   const isValue = i > 0 && ["--only", "--rounds", "--w5-rounds"].includes(argv[i - 1]!)
   if (!isValue && !known.has(flag)) {
-    console.error(`unknown option ${arg}; the options are --quick, --only W1,W2,W3,W5, --rounds N and --w5-rounds N`)
+    console.error(`unknown option ${arg}; the options are --quick, --only W1,W2,W3,W4,W5,W6, --rounds N and --w5-rounds N`)
     process.exit(2)
   }
 }
 
 const quick = argv.includes("--quick")
 const onlyArg = optionValue("only")
-const only: ReadonlyArray<WorkloadId> = onlyArg === undefined
-  ? allWorkloads
+/** Workloads with harnesses of their own: threads and processes, run after the in-process ones. */
+const separateWorkloads = ["W4", "W6"] as const
+type SeparateId = (typeof separateWorkloads)[number]
+const requested: ReadonlyArray<string> = onlyArg === undefined
+  ? [...allWorkloads, ...separateWorkloads]
   : onlyArg.split(",").map((id) => id.trim().toUpperCase()).map((id) => {
-    if (!(allWorkloads as ReadonlyArray<string>).includes(id)) {
-      console.error(`unknown workload ${id}; the workloads are ${allWorkloads.join(", ")}`)
+    if (![...allWorkloads, ...separateWorkloads].includes(id as WorkloadId)) {
+      console.error(`unknown workload ${id}; the workloads are ${[...allWorkloads, ...separateWorkloads].join(", ")}`)
       process.exit(2)
     }
-    return id as WorkloadId
+    return id
   })
+const only = allWorkloads.filter((id) => requested.includes(id))
+const separate = separateWorkloads.filter((id: SeparateId) => requested.includes(id))
 const roundsArg = optionValue("rounds")
 const rounds = roundsArg === undefined ? (quick ? 1 : 5) : Number(roundsArg)
 const w5RoundsArg = optionValue("w5-rounds")
@@ -173,14 +186,14 @@ const date = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.ge
 const full = !quick && onlyArg === undefined && roundsArg === undefined && w5RoundsArg === undefined
 const suffix = full ? "" : [
   quick ? "-quick" : "",
-  onlyArg !== undefined ? `-${only.join("-")}` : "",
+  onlyArg !== undefined ? `-${requested.join("-")}` : "",
   roundsArg !== undefined ? `-r${rounds}` : "",
   w5RoundsArg !== undefined ? `-w5r${w5Rounds}` : ""
 ].join("")
 
 // ---- run ----
 
-console.log(`@helixagent/concurrency benchmarks${quick ? " (quick smoke run)" : ""}: ${only.join(", ")}`)
+console.log(`@helixagent/concurrency benchmarks${quick ? " (quick smoke run)" : ""}: ${requested.join(", ")}`)
 console.log(machineLine(machine))
 console.log("")
 
@@ -216,6 +229,22 @@ for (const id of only) {
   console.log(markdownTable(summary))
   console.log("")
 }
+const sections: Array<string> = []
+const separateRecords: Record<string, unknown> = {}
+if (separate.includes("W4")) {
+  console.log("== W4 threads: CPU-bound and tiny requests on 2 threads, recovery from a runaway task")
+  const threads = await runThreadsBenchmark({ threads: 2, quick })
+  console.log(threads.markdown)
+  sections.push(threads.markdown)
+  separateRecords.W4 = threads
+}
+if (separate.includes("W6")) {
+  console.log("== W6 cluster: 2 runner processes on PostgreSQL against BullMQ on Redis with 2 workers")
+  const cluster = await runClusterBenchmark({ tasks: quick ? 1_000 : 10_000, failover: !quick })
+  console.log(cluster.markdown)
+  sections.push(cluster.markdown)
+  separateRecords.W6 = cluster.rows
+}
 const noise = whole()
 console.log("Targets")
 console.log("")
@@ -239,13 +268,14 @@ writeFileSync(
       noise,
       machine,
       sizes,
-      workloads: records
+      workloads: records,
+      separate: separateRecords
     },
     null,
     2
   ) + "\n"
 )
-writeFileSync(new URL(`${date}${suffix}.md`, resultsDir), report)
+writeFileSync(new URL(`${date}${suffix}.md`, resultsDir), [report, ...sections].join("\n\n") + "\n")
 writeFileSync(
   new URL(`chart${suffix}.svg`, resultsDir),
   renderChart(summaries, [

@@ -15,6 +15,7 @@ import * as Basic from "../examples/basic.js"
 import * as Batch from "../examples/batch.js"
 import * as BatchVerification from "../examples/batch-verification.js"
 import * as Callbacks from "../examples/callbacks.js"
+import * as Control from "../examples/control.js"
 import * as Debate from "../examples/debate.js"
 import * as LlmFallback from "../examples/llm-fallback.js"
 import * as LlmProviders from "../examples/llm-providers.js"
@@ -103,6 +104,23 @@ describe.concurrent("README examples", () => {
       } finally {
         dir.mockRestore()
       }
+    }))
+})
+
+describe("controlling a running pool", () => {
+  it.live("control: a retried call, a cancelled report, the queue while paused, a resize, the events", () =>
+    Effect.gen(function*() {
+      const { lines, result } = yield* withLogs(Control.main)
+      expect(result).toStrictEqual({
+        attempts: 3,
+        cancelled: true,
+        queued: ["report-north", "report-south", "report-east", "report-west"],
+        outcomes: ["Success", "Success", "Success", "Failure"],
+        workers: 4
+      })
+      expect(lines).toContain("INFO ask answered after 3 attempts")
+      expect(lines).toContain("INFO report-west: cancelled after 0 attempt(s)")
+      expect(lines.at(-1)).toBe("INFO shut down")
     }))
 })
 
