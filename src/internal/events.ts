@@ -107,11 +107,25 @@ export class EventHub {
   // Each of these makes its event only when someone listens.
 
   taskAccepted(entry: TaskEntry): void {
-    if (this.active) this.publish(PoolEvent.TaskAccepted({ ...this.taskFields(entry), attempt: 1 }))
+    if (!this.active) return
+    this.publish(PoolEvent.TaskAccepted({
+      timestamp: this.now(),
+      taskId: entry.taskId,
+      priority: entry.priority,
+      key: entry.key,
+      attempt: 1
+    }))
   }
 
   taskStarted(entry: TaskEntry): void {
-    if (this.active) this.publish(PoolEvent.TaskStarted({ ...this.taskFields(entry), attempt: entry.attempts }))
+    if (!this.active) return
+    this.publish(PoolEvent.TaskStarted({
+      timestamp: this.now(),
+      taskId: entry.taskId,
+      priority: entry.priority,
+      key: entry.key,
+      attempt: entry.attempts
+    }))
   }
 
   taskRetrying(entry: TaskEntry, delayMillis: number): void {
@@ -154,10 +168,6 @@ export class EventHub {
 
   poolResized(workers: number): void {
     if (this.active) this.publish(PoolEvent.PoolResized({ timestamp: this.now(), workers }))
-  }
-
-  private taskFields(entry: TaskEntry) {
-    return { timestamp: this.now(), taskId: entry.taskId, priority: entry.priority, key: entry.key }
   }
 
   /** The pool has shut down: every stream ends once its buffered events are taken. */
