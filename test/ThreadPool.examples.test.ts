@@ -3,21 +3,10 @@
  * checks what they produced.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger } from "effect"
+import { Effect } from "effect"
 import * as BatchVerificationThreads from "../examples/batch-verification-threads.js"
 import * as CpuPool from "../examples/threads/cpu-pool.js"
-
-/** Runs an example with its log lines collected (and kept off the test output). */
-const withLogs = <A, E>(program: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const lines: Array<string> = []
-    const logger = Logger.make(({ logLevel, message }) => {
-      const parts = Array.isArray(message) ? message : [message]
-      lines.push(`${logLevel.label} ${parts.map(String).join(" ")}`)
-    })
-    const result = yield* program.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
-    return { result, lines }
-  })
+import { withLogs } from "./helpers.js"
 
 describe("thread examples", () => {
   it.live("threads/cpu-pool: hashes on threads; the runaway task times out and its thread is replaced", () =>

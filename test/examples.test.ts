@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
-import { Duration, Effect, Fiber, Logger, Option, TestClock } from "effect"
+import { Duration, Effect, Fiber, Option, TestClock } from "effect"
 import { afterAll, beforeAll, vi } from "vitest"
 import * as BackgroundJobs from "../examples/background-jobs.js"
 import * as Basic from "../examples/basic.js"
@@ -23,18 +23,7 @@ import * as Prometheus from "../examples/prometheus.js"
 import * as Shutdown from "../examples/shutdown.js"
 import * as Telemetry from "../examples/telemetry.js"
 import { fetchText, freePort } from "./support/net.js"
-
-/** Runs an example with its log lines collected (and kept off the test output). */
-const withLogs = <A, E>(program: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const lines: Array<string> = []
-    const logger = Logger.make(({ logLevel, message }) => {
-      const parts = Array.isArray(message) ? message : [message]
-      lines.push(`${logLevel.label} ${parts.map(String).join(" ")}`)
-    })
-    const result = yield* program.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
-    return { result, lines }
-  })
+import { withLogs } from "./helpers.js"
 
 /** Runs a program on the TestClock, moving it `step` at a time until the program is done. */
 const onTestClock = <A, E>(program: Effect.Effect<A, E>, step: Duration.DurationInput) =>

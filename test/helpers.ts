@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
+import * as Logger from "effect/Logger"
 import * as MetricState from "effect/MetricState"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
@@ -156,4 +157,16 @@ export const makePool = (options: PoolConfig) =>
       })
     )
     return pool
+  })
+
+/** Runs an example with its log lines collected (and kept off the test output). */
+export const withLogs = <A, E>(program: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      const parts = Array.isArray(message) ? message : [message]
+      lines.push(`${logLevel.label} ${parts.map(String).join(" ")}`)
+    })
+    const result = yield* program.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+    return { result, lines }
   })
